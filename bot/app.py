@@ -1,0 +1,111 @@
+"""Wiring: settings in, a python-telegram-bot Application with its handlers out."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.access import AccessGate
+from bot.client import TaskClient
+from bot.deliver import Delivery
+from bot.errors import error_handler
+from bot.handlers import (
+    batch_command,
+    help_command,
+    pasted_ids_message,
+    task_command,
+    unknown_command,
+)
+from bot.services import Services, find_services, store_services
+from bot.settings import Settings
+from bot.updates import PerChatUpdateProcessor
+
+logger = logging.getLogger(__name__)
+
+# Handlers of group -1 run before all others: the access gate stops refused chats there.
+_ACCESS_GROUP = -1
+
+
+def build_application(
+    settings: Settings, update_processor: BaseUpdateProcessor | None = None
+) -> Application:
+    """Build the bot's Application; its services start in post_init and stop in post_shutdown.
+
+    `update_processor` replaces the default PerChatUpdateProcessor; the tests pass a subclass
+    that reports when each update has been handled.
+    """
+    root = settings.telegram_api_base_url
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        .concurrent_updates(update_processor or PerChatUpdateProcessor())
+        .rate_limiter(AIORateLimiter())
+        .post_init(_start_services)
+        .post_shutdown(_stop_services)
+        .build()
+    )
+    application.bot_data["settings"] = settings
+    _add_handlers(application, settings)
+    return application
+
+
+def _add_handlers(application: Application, settings: Settings) -> None:
+    gate = AccessGate(settings.allowed_chat_ids)
+    application.add_handler(TypeHandler(object, gate.check_update), group=_ACCESS_GROUP)
+
+    # Edited messages are ignored, because replying to an edit would repeat a reply in the chat.
+    new_messages = filters.UpdateType.MESSAGE
+    private = filters.ChatType.PRIVATE
+    application.add_handlers(
+        [
+            CommandHandler(("start", "help"), help_command, filters=new_messages),
+            CommandHandler("task", task_command, filters=new_messages),
+            CommandHandler("batch", batch_command, filters=new_messages),
+            MessageHandler(new_messages & private & filters.COMMAND, unknown_command),
+            MessageHandler(new_messages & private & filters.TEXT, pasted_ids_message),
+        ]
+    )
+    application.add_error_handler(error_handler)
+
+
+async def _start_services(application: Application) -> None:
+    settings: Settings = application.bot_data["settings"]
+    http = httpx.AsyncClient(
+        timeout=httpx.Timeout(
+            settings.api_timeout_seconds, connect=min(10.0, settings.api_timeout_seconds)
+        ),
+        follow_redirects=False,
+    )
+    tasks = TaskClient(
+        http,
+        settings.acedata_api_base_url,
+        settings.acedata_api_token.get_secret_value(),
+        chunk_size=settings.api_chunk_size,
+        max_attempts=settings.api_max_attempts,
+        max_retry_wait=settings.api_retry_max_wait_seconds,
+    )
+    store_services(
+        application.bot_data,
+        Services(settings=settings, http=http, tasks=tasks, delivery=Delivery(application.bot)),
+    )
+    logger.info("Bot @%s started", application.bot.username)
+
+
+async def _stop_services(application: Application) -> None:
+    services = find_services(application.bot_data)
+    if services is not None:
+        await services.http.aclose()
+    logger.info("Bot stopped")

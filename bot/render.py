@@ -1,0 +1,257 @@
+"""Texts and captions the bot sends, in Telegram's HTML parse mode."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.api_errors import (
+    ApiConnectionError,
+    ApiNotImplementedError,
+    ApiTimeoutError,
+    InvalidResponseError,
+    InvalidTokenError,
+    ServerError,
+    TaskApiError,
+    TooManyRequestsError,
+)
+from bot.html_text import cut_plain, escape, visible_length
+from bot.limits import MAX_ALBUM_SIZE, MAX_CAPTION_LENGTH
+from bot.tasks import Task, TaskState
+
+EXAMPLE_TASK_ID = "4d320ead-4af4-4a55-8f3e-f2afebdf4fd0"
+EXAMPLE_TASK_ID_2 = "5a1e9c3d-7b2f-4e8a-b6c4-2d9f0e1a3b7c"
+
+# How much of a user's invalid input a reply repeats back.
+_MAX_ECHO_LENGTH = 60
+# How much of a prompt a status line shows.
+_MAX_PROMPT_EXCERPT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Album:
+    """Images sent together: one photo, or an album of 2 to 10 with the caption on the first."""
+
+    urls: tuple[str, ...]
+    caption: str
+    task_ids: tuple[str, ...]
+
+
+def help_text(max_batch_ids: int) -> str:
+    return (
+        "<b>Nano Banana task bot</b>\n"
+        "Shows the images of your Nano Banana generations on AceData Cloud, "
+        "or tells you how a task is doing.\n\n"
+        "<b>Commands</b>\n"
+        f"/task <code>{EXAMPLE_TASK_ID}</code>\n"
+        "Show one task: its images when finished, else its state.\n\n"
+        f"/batch <code>{EXAMPLE_TASK_ID} {EXAMPLE_TASK_ID_2}</code>\n"
+        f"Show up to {max_batch_ids} tasks at once. Separate the ids with spaces, "
+        "commas or new lines.\n\n"
+        "/help\nShow this message.\n\n"
+        "A task id is the <code>task_id</code> the Nano Banana Images API returned "
+        "when the generation started."
+    )
+
+
+def echo(value: str) -> str:
+    """Return a user's input, cut and escaped, for repeating it back in a reply."""
+    return f"<code>{escape(cut_plain(value, _MAX_ECHO_LENGTH))}</code>"
+
+
+def invalid_id_text(value: str) -> str:
+    return (
+        f"⚠️ {echo(value)} is not a valid task id. A task id is a UUID such as "
+        f"<code>{EXAMPLE_TASK_ID}</code>."
+    )
+
+
+def task_usage_text() -> str:
+    return f"Send /task followed by a task id, for example:\n/task <code>{EXAMPLE_TASK_ID}</code>"
+
+
+def task_too_many_ids_text(count: int) -> str:
+    return (
+        f"/task takes one task id, and this message has {count}. "
+        f"To look up several tasks at once, send /batch followed by the ids."
+    )
+
+
+def batch_usage_text(max_batch_ids: int) -> str:
+    return (
+        f"Send /batch followed by up to {max_batch_ids} task ids, separated by spaces, "
+        f"commas or new lines, for example:\n"
+        f"/batch <code>{EXAMPLE_TASK_ID} {EXAMPLE_TASK_ID_2}</code>"
+    )
+
+
+def batch_too_many_ids_text(count: int, max_batch_ids: int) -> str:
+    return (
+        f"⚠️ This /batch has {count} different task ids, and one /batch takes at most "
+        f"{max_batch_ids}. Split them over several /batch messages."
+    )
+
+
+def format_age(seconds: float) -> str:
+    """Format a duration in short units: "45 s", "3 min", "2 h 5 min", "3 days"."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{hours // 24} days"
+
+
+def task_id_code(task_id: str) -> str:
+    return f"<code>{escape(task_id)}</code>"
+
+
+def pending_text(task: Task, now: float) -> str:
+    lines = [f"⏳ Task {task_id_code(task.id)} is still running{_running_for(task, now)}."]
+    if task.prompt:
+        lines.append(f"Prompt: {escape(cut_plain(task.prompt, _MAX_PROMPT_EXCERPT))}")
+    return "\n".join(lines)
+
+
+def failed_text(task: Task) -> str:
+    lines = [f"❌ Task {task_id_code(task.id)} failed: {escape(_failure_reason(task))}"]
+    if task.prompt:
+        lines.append(f"Prompt: {escape(cut_plain(task.prompt, _MAX_PROMPT_EXCERPT))}")
+    return "\n".join(lines)
+
+
+def no_images_text(task: Task) -> str:
+    return f"✅ Task {task_id_code(task.id)} finished, but the API returned no images for it."
+
+
+def not_found_text(task_id: str) -> str:
+    return (
+        f"🔍 Task {task_id_code(task_id)} was not found. Check the id. The bot only sees "
+        "tasks created with its operator's AceData account."
+    )
+
+
+def api_error_text(error: TaskApiError) -> str:
+    """Return a sentence for the user about a failed task API call, without internals."""
+    if isinstance(error, InvalidTokenError):
+        return (
+            "⚠️ The task API rejected this bot's AceData API token, so no task can be looked "
+            "up. Please ask the bot's operator to check the token."
+        )
+    if isinstance(error, ApiNotImplementedError):
+        return (
+            "⚠️ The task API does not offer task lookups to this bot's AceData account. "
+            "Please ask the bot's operator to check the account."
+        )
+    if isinstance(error, TooManyRequestsError):
+        return "⚠️ The task API is receiving too many requests. Please try again in a minute."
+    if isinstance(error, ApiTimeoutError):
+        return "⚠️ The task API did not answer in time. Please try again in a few minutes."
+    if isinstance(error, ApiConnectionError):
+        return "⚠️ The bot could not reach the task API. Please try again in a few minutes."
+    if isinstance(error, ServerError):
+        return "⚠️ The task API failed on its side. Please try again in a few minutes."
+    if isinstance(error, InvalidResponseError):
+        return "⚠️ The task API sent a response the bot cannot read. Please try again later."
+    return f"⚠️ The task API rejected the request: {escape(cut_plain(error.message, 200))}"
+
+
+def batch_summary_text(
+    task_ids: Sequence[str],
+    tasks: dict[str, Task],
+    invalid: Sequence[str],
+    now: float,
+) -> str:
+    """Return a summary of a /batch: a header with counts, then one line per id."""
+    counts = {state: 0 for state in TaskState}
+    lines = []
+    for task_id in task_ids:
+        task = tasks.get(task_id)
+        if task is None:
+            lines.append(f"🔍 {task_id_code(task_id)} not found")
+            continue
+        counts[task.state] += 1
+        lines.append(_batch_line(task, now))
+
+    not_found = len(task_ids) - sum(counts.values())
+    parts = [
+        f"{counts[TaskState.SUCCEEDED]} finished",
+        f"{counts[TaskState.PENDING]} running",
+        f"{counts[TaskState.FAILED]} failed",
+    ]
+    if not_found:
+        parts.append(f"{not_found} not found")
+    if invalid:
+        parts.append(f"{len(invalid)} invalid")
+    for value in invalid:
+        lines.append(f"⚠️ {echo(value)} is not a valid task id")
+
+    total = len(task_ids) + len(invalid)
+    header = f"<b>{total} task{'s' if total != 1 else ''}</b>: " + ", ".join(parts)
+    return "\n".join([header, *lines])
+
+
+def _batch_line(task: Task, now: float) -> str:
+    code = task_id_code(task.id)
+    if task.state is TaskState.SUCCEEDED:
+        count = len(task.images)
+        return f"✅ {code} finished, {count} image{'s' if count != 1 else ''}"
+    if task.state is TaskState.FAILED:
+        return f"❌ {code} failed: {escape(cut_plain(_failure_reason(task), 120))}"
+    return f"⏳ {code} still running{_running_for(task, now)}"
+
+
+def plan_albums(tasks: Sequence[Task]) -> list[Album]:
+    """Pack the images of finished tasks into albums of at most 10, keeping their order.
+
+    Telegram shows an album's caption only when exactly one item carries it, so each album
+    gets one caption, on its first item, naming every task the album shows.
+    """
+    items = [(task, image.url) for task in tasks for image in task.images]
+    albums = []
+    for start in range(0, len(items), MAX_ALBUM_SIZE):
+        chunk = items[start : start + MAX_ALBUM_SIZE]
+        album_tasks = list(dict.fromkeys(task for task, _ in chunk))
+        albums.append(
+            Album(
+                urls=tuple(url for _, url in chunk),
+                caption=album_caption(album_tasks),
+                task_ids=tuple(task.id for task in album_tasks),
+            )
+        )
+    return albums
+
+
+def album_caption(tasks: Sequence[Task]) -> str:
+    """Return a caption under Telegram's 1024-character limit naming each task and its prompt.
+
+    Prompts are cut as plain text before escaping, so a cut never falls inside a tag or an
+    entity. Each task gets an equal share of the room left by the fixed parts.
+    """
+    id_lines = [f"🆔 {task_id_code(task.id)}" for task in tasks]
+    # Each block adds a new line before its id line and a blank line before the next block.
+    fixed_length = sum(visible_length(line) for line in id_lines) + 3 * len(tasks)
+    share = max(0, (MAX_CAPTION_LENGTH - fixed_length) // max(1, len(tasks)))
+
+    blocks = []
+    for task, id_line in zip(tasks, id_lines, strict=True):
+        prompt = escape(cut_plain(task.prompt, share - 1)) if task.prompt and share > 1 else ""
+        blocks.append(f"{prompt}\n{id_line}" if prompt else id_line)
+    return "\n\n".join(blocks)
+
+
+def _failure_reason(task: Task) -> str:
+    reason = task.error_message or "the API gave no reason"
+    if task.error_code and task.error_code not in reason:
+        reason = f"{reason} ({task.error_code})"
+    return reason
+
+
+def _running_for(task: Task, now: float) -> str:
+    if task.created_at is None:
+        return ""
+    return f", started {format_age(now - task.created_at)} ago"

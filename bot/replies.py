@@ -1,0 +1,96 @@
+"""Replies about tasks, composed from the rendered texts and sent through the delivery."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from bot.api_errors import TaskApiError
+from bot.deliver import Delivery, Destination
+from bot.render import (
+    api_error_text,
+    batch_summary_text,
+    failed_text,
+    no_images_text,
+    not_found_text,
+    pending_text,
+    plan_albums,
+)
+from bot.tasks import Task, TaskState
+
+logger = logging.getLogger(__name__)
+
+
+async def send_task(
+    delivery: Delivery,
+    destination: Destination,
+    task_id: str,
+    task: Task | None,
+    now: float,
+    *,
+    reply_to: int | None = None,
+) -> None:
+    """Send one task: its images when it succeeded, else a text with its state."""
+    if task is None:
+        await delivery.send_text(destination, not_found_text(task_id), reply_to=reply_to)
+    elif task.state is TaskState.PENDING:
+        await delivery.send_text(destination, pending_text(task, now), reply_to=reply_to)
+    elif task.state is TaskState.FAILED:
+        await delivery.send_text(destination, failed_text(task), reply_to=reply_to)
+    elif not task.images:
+        await delivery.send_text(destination, no_images_text(task), reply_to=reply_to)
+    else:
+        await send_images(delivery, destination, [task], reply_to=reply_to)
+
+
+async def send_batch(
+    delivery: Delivery,
+    destination: Destination,
+    task_ids: Sequence[str],
+    tasks: dict[str, Task],
+    invalid: Sequence[str],
+    now: float,
+    *,
+    reply_to: int | None = None,
+) -> None:
+    """Send a /batch summary, a line per id, then the images of the finished tasks."""
+    summary = batch_summary_text(task_ids, tasks, invalid, now)
+    await delivery.send_text(destination, summary, reply_to=reply_to)
+
+    finished = [
+        tasks[task_id]
+        for task_id in task_ids
+        if task_id in tasks and tasks[task_id].state is TaskState.SUCCEEDED
+    ]
+    await send_images(delivery, destination, finished)
+
+
+async def send_images(
+    delivery: Delivery,
+    destination: Destination,
+    tasks: Sequence[Task],
+    *,
+    reply_to: int | None = None,
+) -> None:
+    for position, album in enumerate(plan_albums(tasks)):
+        await delivery.send_album(
+            destination, album, reply_to=reply_to if position == 0 else None
+        )
+
+
+async def send_api_error(
+    delivery: Delivery,
+    destination: Destination,
+    error: TaskApiError,
+    task_ids: Sequence[str],
+    *,
+    reply_to: int | None = None,
+) -> None:
+    """Tell the chat that the task API failed, and log the error with its code and trace id."""
+    logger.warning(
+        "Task API call for chat %s failed, tasks %s: %s",
+        destination.chat_id,
+        ", ".join(task_ids),
+        error,
+    )
+    await delivery.send_text(destination, api_error_text(error), reply_to=reply_to)

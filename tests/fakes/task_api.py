@@ -1,0 +1,200 @@
+"""A fake Nano Banana task API on 127.0.0.1, which also serves the images as the CDN would.
+
+Tasks are stored as the exact bytes the API returns for a single `retrieve`, so the vendor's
+sample payloads are served verbatim. `retrieve_batch` returns the known tasks, in the
+reverse of the order asked for, since the API does not promise an order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.loopback import start_site
+
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
+TASKS_PATH = "/nano-banana/tasks"
+
+
+@dataclass
+class ApiCall:
+    action: str | None
+    ids: list[str]
+    authorization: str | None
+    at: float
+
+
+@dataclass
+class ScriptedResponse:
+    """A response the fake returns to the next call instead of its usual one."""
+
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class ImageFile:
+    data: bytes
+    content_type: str = "image/png"
+    status: int = 200
+    chunked: bool = False
+    delay: float = 0.0
+
+
+class FakeTaskApi:
+    """The fake server. `not_found` picks its response to a `retrieve` of an unknown id."""
+
+    def __init__(self, token: str, *, not_found: str = "error-404") -> None:
+        self.token = token
+        self.not_found = not_found
+        self.latency = 0.0
+        self.tasks: dict[str, bytes] = {}
+        self.images: dict[str, ImageFile] = {}
+        self.calls: list[ApiCall] = []
+        self.image_requests: list[str] = []
+        self.scripted: deque[ScriptedResponse] = deque()
+        self._runner: web.AppRunner | None = None
+        self._changed = asyncio.Condition()
+        self.base_url = ""
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post(TASKS_PATH, self._handle_tasks)
+        app.router.add_get("/{path:.+}", self._handle_image)
+        self._runner, self.base_url = await start_site(app)
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # Setting up tasks and images -------------------------------------------------------------
+
+    def add_sample(self, name: str) -> str:
+        """Serve a sample payload from tests/fixtures/samples verbatim; return its task id."""
+        raw = (SAMPLES_DIR / name).read_bytes()
+        task_id = json.loads(raw)["id"]
+        self.tasks[task_id] = raw
+        return task_id
+
+    def set_task(self, task: dict[str, Any]) -> str:
+        self.tasks[task["id"]] = json.dumps(task).encode()
+        return task["id"]
+
+    def add_image(self, path: str, data: bytes, **options: Any) -> str:
+        """Serve `data` at `path` and return its URL on this server."""
+        path = path.lstrip("/")
+        self.images[path] = ImageFile(data=data, **options)
+        return f"{self.base_url}/{path}"
+
+    def script(self, *responses: ScriptedResponse) -> None:
+        self.scripted.extend(responses)
+
+    def calls_of(self, action: str) -> list[ApiCall]:
+        return [call for call in self.calls if call.action == action]
+
+    async def wait_for_calls(self, count: int, timeout: float = 10.0) -> list[ApiCall]:
+        async with asyncio.timeout(timeout):
+            async with self._changed:
+                while len(self.calls) < count:
+                    await self._changed.wait()
+                return list(self.calls)
+
+    # Request handling ---------------------------------------------------------------------------
+
+    async def _handle_tasks(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        try:
+            payload = json.loads(raw)
+        except json.JSONDecodeError:
+            payload = {}
+        action = payload.get("action") if isinstance(payload, dict) else None
+        ids = payload.get("ids") or ([payload["id"]] if payload.get("id") else [])
+        authorization = request.headers.get("authorization")
+
+        async with self._changed:
+            self.calls.append(ApiCall(action, list(ids), authorization, time.monotonic()))
+            self._changed.notify_all()
+
+        if self.latency:
+            await asyncio.sleep(self.latency)
+
+        if self.scripted:
+            scripted = self.scripted.popleft()
+            if scripted.delay:
+                await asyncio.sleep(scripted.delay)
+            return web.Response(
+                status=scripted.status,
+                body=scripted.body,
+                headers={"content-type": scripted.content_type, **scripted.headers},
+            )
+
+        if authorization != f"Bearer {self.token}":
+            return _error(401, "invalid_token", "The token is invalid.")
+
+        if action == "retrieve":
+            return self._retrieve(ids[0] if ids else "")
+        if action == "retrieve_batch":
+            return self._retrieve_batch(ids)
+        return _error(400, "api_not_implemented", f"action {action!r} is not implemented")
+
+    def _retrieve(self, task_id: str) -> web.Response:
+        raw = self.tasks.get(task_id)
+        if raw is not None:
+            return web.Response(body=raw, content_type="application/json")
+
+        if self.not_found == "error-404":
+            return _error(404, "not_found", f"task {task_id} not found")
+        if self.not_found == "empty-object":
+            return web.json_response({})
+        if self.not_found == "null":
+            return web.Response(body=b"null", content_type="application/json")
+        if self.not_found == "error-400":
+            return _error(400, "bad_request", "task not found")
+        raise ValueError(f"unknown not_found style {self.not_found!r}")
+
+    def _retrieve_batch(self, ids: list[str]) -> web.Response:
+        items = [json.loads(self.tasks[task_id]) for task_id in ids if task_id in self.tasks]
+        items.reverse()
+        return web.json_response({"items": items, "count": len(items)})
+
+    async def _handle_image(self, request: web.Request) -> web.StreamResponse:
+        path = request.match_info["path"]
+        self.image_requests.append(path)
+        image = self.images.get(path)
+        if image is None:
+            return web.Response(status=404, text="not found")
+        if image.delay:
+            await asyncio.sleep(image.delay)
+        if image.status != 200:
+            return web.Response(status=image.status, body=image.data, content_type=image.content_type)
+        if not image.chunked:
+            return web.Response(body=image.data, content_type=image.content_type)
+
+        # Chunked transfer encoding: the response carries no Content-Length.
+        response = web.StreamResponse(headers={"content-type": image.content_type})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for start in range(0, len(image.data), 64 * 1024):
+            await response.write(image.data[start : start + 64 * 1024])
+        await response.write_eof()
+        return response
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    body = {
+        "success": False,
+        "error": {"code": code, "message": message},
+        "trace_id": "00000000-fake-4000-8000-000000000000",
+    }
+    return web.json_response(body, status=status)

@@ -1,0 +1,143 @@
+"""Settings from the environment and a .env file, and their error lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings, SettingsError, load_settings
+
+BOT_TOKEN = "123456789:AAE-settings-test_token"
+API_TOKEN = "acedata-settings-token"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+@pytest.fixture
+def required(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("ACEDATA_API_TOKEN", API_TOKEN)
+
+
+def test_defaults(required):
+    settings = load_settings(env_file=None)
+
+    assert settings.telegram_api_base_url == "https://api.telegram.org"
+    assert settings.acedata_api_base_url == "https://api.acedata.cloud"
+    assert settings.database_path == Path("data/nanobanana-bot.sqlite3")
+    assert settings.poll_interval_seconds == 10.0
+    assert settings.allowed_chat_ids == frozenset()
+    assert settings.log_level == "INFO"
+    assert settings.batch_max_ids == 50
+    assert settings.api_chunk_size == 50
+
+
+def test_missing_tokens_each_named():
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env_file=None)
+
+    lines = raised.value.lines
+    assert len(lines) == 2
+    assert lines[0].startswith("Missing setting TELEGRAM_BOT_TOKEN: set it to the bot token")
+    assert lines[1].startswith("Missing setting ACEDATA_API_TOKEN: set it to")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("POLL_INTERVAL_SECONDS", "abc", "POLL_INTERVAL_SECONDS='abc': expected a number of seconds"),
+        ("POLL_INTERVAL_SECONDS", "0", "POLL_INTERVAL_SECONDS='0': expected a number of seconds"),
+        ("ALLOWED_CHAT_IDS", "12,x", "ALLOWED_CHAT_IDS='12,x': expected a comma-separated list"),
+        ("TELEGRAM_API_BASE_URL", "ftp://x", "TELEGRAM_API_BASE_URL='ftp://x': expected the root URL"),
+        ("ACEDATA_API_BASE_URL", "api.acedata.cloud", "ACEDATA_API_BASE_URL='api.acedata.cloud'"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD': expected one of DEBUG"),
+        ("BATCH_MAX_IDS", "0", "BATCH_MAX_IDS='0': expected the maximum number"),
+    ],
+)
+def test_invalid_value_named_with_fix(monkeypatch, required, name, value, expected):
+    monkeypatch.setenv(name, value)
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env_file=None)
+
+    assert len(raised.value.lines) == 1
+    assert raised.value.lines[0].startswith(f"Invalid setting {expected}")
+    assert raised.value.lines[0].endswith("Fix it in the environment or in the .env file.")
+
+
+def test_invalid_token_value_not_shown(monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "secret-without-colon")
+    monkeypatch.setenv("ACEDATA_API_TOKEN", API_TOKEN)
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env_file=None)
+
+    assert raised.value.lines[0].startswith("Invalid setting TELEGRAM_BOT_TOKEN: expected")
+    assert "secret-without-colon" not in str(raised.value)
+
+
+def test_lists_and_urls_parsed(monkeypatch, required):
+    monkeypatch.setenv("ALLOWED_CHAT_IDS", " -1001234567890, 42 ,,7")
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+
+    settings = load_settings(env_file=None)
+
+    assert settings.allowed_chat_ids == frozenset({-1001234567890, 42, 7})
+    assert settings.telegram_api_base_url == "http://127.0.0.1:8081"
+    assert settings.log_level == "DEBUG"
+
+
+def test_env_file_read(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        f"TELEGRAM_BOT_TOKEN={BOT_TOKEN}\nACEDATA_API_TOKEN={API_TOKEN}\nPOLL_INTERVAL_SECONDS=2.5\n"
+    )
+
+    settings = load_settings(env_file=env_file)
+
+    assert settings.telegram_bot_token.get_secret_value() == BOT_TOKEN
+    assert settings.poll_interval_seconds == 2.5
+
+
+def test_environment_wins_over_env_file(tmp_path, monkeypatch):
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"TELEGRAM_BOT_TOKEN={BOT_TOKEN}\nACEDATA_API_TOKEN=from-file\n")
+    monkeypatch.setenv("ACEDATA_API_TOKEN", "from-environment")
+
+    settings = load_settings(env_file=env_file)
+
+    assert settings.acedata_api_token.get_secret_value() == "from-environment"
+
+
+def test_repr_hides_tokens(required):
+    settings = load_settings(env_file=None)
+
+    assert BOT_TOKEN not in repr(settings)
+    assert API_TOKEN not in repr(settings)
+    assert BOT_TOKEN not in str(settings.model_dump())
+
+
+def test_empty_values_count_as_missing(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("TELEGRAM_BOT_TOKEN=\nACEDATA_API_TOKEN=\nALLOWED_CHAT_IDS=\n")
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env_file=env_file)
+
+    assert [line.split(":")[0] for line in raised.value.lines] == [
+        "Missing setting TELEGRAM_BOT_TOKEN",
+        "Missing setting ACEDATA_API_TOKEN",
+    ]
+
+
+def test_env_example_lists_every_setting():
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    names = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line and not line.startswith("#")}
+
+    assert names == {name.upper() for name in Settings.model_fields}
