@@ -10,6 +10,8 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
+    CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     TypeHandler,
@@ -28,13 +30,29 @@ from bot.handlers import (
     unknown_command,
 )
 from bot.services import Services, find_services, store_services
+from bot.jobs import poll_job
+from bot.poller import Poller
 from bot.settings import Settings
+from bot.storage import WatchStore
 from bot.updates import PerChatUpdateProcessor
+from bot.watch_handlers import (
+    bot_membership_changed,
+    chat_migrated,
+    stop_watching_button,
+    unwatch_command,
+    watch_command,
+    watches_command,
+)
+from bot.watching import STOP_WATCHING_PATTERN
 
 logger = logging.getLogger(__name__)
 
 # Handlers of group -1 run before all others: the access gate stops refused chats there.
 _ACCESS_GROUP = -1
+
+# Times a request that Telegram answered with "429 Too Many Requests: retry after N" is
+# sent again, each after waiting the N seconds Telegram asked for.
+FLOOD_RETRIES = 5
 
 
 def build_application(
@@ -52,7 +70,15 @@ def build_application(
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
         .concurrent_updates(update_processor or PerChatUpdateProcessor())
-        .rate_limiter(AIORateLimiter())
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.telegram_messages_per_second,
+                overall_time_period=1,
+                group_max_rate=settings.telegram_group_messages_per_minute,
+                group_time_period=60,
+                max_retries=FLOOD_RETRIES,
+            )
+        )
         .post_init(_start_services)
         .post_shutdown(_stop_services)
         .build()
@@ -74,6 +100,12 @@ def _add_handlers(application: Application, settings: Settings) -> None:
             CommandHandler(("start", "help"), help_command, filters=new_messages),
             CommandHandler("task", task_command, filters=new_messages),
             CommandHandler("batch", batch_command, filters=new_messages),
+            CommandHandler("watch", watch_command, filters=new_messages),
+            CommandHandler("unwatch", unwatch_command, filters=new_messages),
+            CommandHandler("watches", watches_command, filters=new_messages),
+            CallbackQueryHandler(stop_watching_button, pattern=STOP_WATCHING_PATTERN),
+            MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated),
+            ChatMemberHandler(bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(new_messages & private & filters.COMMAND, unknown_command),
             MessageHandler(new_messages & private & filters.TEXT, pasted_ids_message),
         ]
@@ -83,6 +115,7 @@ def _add_handlers(application: Application, settings: Settings) -> None:
 
 async def _start_services(application: Application) -> None:
     settings: Settings = application.bot_data["settings"]
+    store = await WatchStore.open(settings.database_path)
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(
             settings.api_timeout_seconds, connect=min(10.0, settings.api_timeout_seconds)
@@ -97,15 +130,42 @@ async def _start_services(application: Application) -> None:
         max_attempts=settings.api_max_attempts,
         max_retry_wait=settings.api_retry_max_wait_seconds,
     )
+    delivery = Delivery(application.bot)
+    poller = Poller(
+        store, tasks, delivery, watch_timeout_seconds=settings.watch_timeout_hours * 3600
+    )
     store_services(
         application.bot_data,
-        Services(settings=settings, http=http, tasks=tasks, delivery=Delivery(application.bot)),
+        Services(
+            settings=settings,
+            http=http,
+            tasks=tasks,
+            delivery=delivery,
+            store=store,
+            poller=poller,
+        ),
     )
-    logger.info("Bot @%s started", application.bot.username)
+
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        poll_job,
+        interval=settings.poll_interval_seconds,
+        first=0,
+        name="poll",
+        job_kwargs={"coalesce": True, "misfire_grace_time": None},
+    )
+    logger.info(
+        "Bot @%s started; %d open watches, polling every %g s",
+        application.bot.username,
+        await store.count_open(),
+        settings.poll_interval_seconds,
+    )
 
 
 async def _stop_services(application: Application) -> None:
     services = find_services(application.bot_data)
     if services is not None:
+        await services.poller.close()
+        await services.store.close()
         await services.http.aclose()
     logger.info("Bot stopped")

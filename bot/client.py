@@ -75,18 +75,20 @@ class TaskClient:
     async def retrieve_batch(self, task_ids: Sequence[str]) -> dict[str, Task]:
         """Return the known tasks among `task_ids`, keyed by id, with one call per chunk."""
         tasks: dict[str, Task] = {}
-        async for chunk_tasks in self.iter_batches(task_ids):
+        async for _, chunk_tasks in self.iter_batches(task_ids):
             tasks.update(chunk_tasks)
         return tasks
 
-    async def iter_batches(self, task_ids: Sequence[str]) -> AsyncIterator[dict[str, Task]]:
-        """Yield the known tasks of each chunk of `task_ids` as soon as its call returns.
+    async def iter_batches(
+        self, task_ids: Sequence[str]
+    ) -> AsyncIterator[tuple[list[str], dict[str, Task]]]:
+        """Yield each chunk of `task_ids` with its known tasks, as soon as its call returns.
 
         Ids the API does not know are missing from the chunk's dict, as they are missing
         from the API's `items`.
         """
         for chunk in _chunks(task_ids, self.chunk_size):
-            yield await self._retrieve_chunk(chunk)
+            yield chunk, await self._retrieve_chunk(chunk)
 
     async def _retrieve_chunk(self, chunk: list[str]) -> dict[str, Task]:
         status, body = await self._call({"ids": chunk, "action": "retrieve_batch"})

@@ -22,6 +22,8 @@ from bot.render import (
 )
 from bot.replies import send_api_error, send_batch, send_task
 from bot.services import services_of
+from bot.tasks import TaskState
+from bot.watching import close_delivered_watches, watch_running_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +127,16 @@ async def _answer_task(
         except TaskApiError as error:
             await send_api_error(services.delivery, destination, error, [task_id], reply_to=reply_to)
             return
-        await send_task(services.delivery, destination, task_id, task, time.time(), reply_to=reply_to)
+
+        watch_note, markup = None, None
+        if task is not None and task.state is TaskState.PENDING:
+            watch_note, markup = await watch_running_tasks(services, message, [task_id])
+        await send_task(
+            services.delivery, destination, task_id, task, time.time(),
+            reply_to=reply_to, watch_note=watch_note, reply_markup=markup,
+        )
+        if task is not None and task.state.is_final:
+            await close_delivered_watches(services, message.chat_id, [task])
 
 
 async def _answer_batch(
@@ -155,6 +166,12 @@ async def _answer_batch(
                     services.delivery, destination, error, parsed.valid, reply_to=reply_to
                 )
                 return
+
+        running = [task.id for task in tasks.values() if task.state is TaskState.PENDING]
+        watch_note, markup = None, None
+        if running:
+            ordered = [task_id for task_id in parsed.valid if task_id in running]
+            watch_note, markup = await watch_running_tasks(services, message, ordered)
         await send_batch(
             services.delivery,
             destination,
@@ -163,7 +180,11 @@ async def _answer_batch(
             parsed.invalid,
             time.time(),
             reply_to=reply_to,
+            watch_note=watch_note,
+            reply_markup=markup,
         )
+        finished = [task for task in tasks.values() if task.state.is_final]
+        await close_delivered_watches(services, message.chat_id, finished)
 
 
 def command_argument(message: Message) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.api_errors import (
     ApiConnectionError,
@@ -28,6 +29,15 @@ _MAX_ECHO_LENGTH = 60
 _MAX_PROMPT_EXCERPT = 200
 
 
+class WatchLine(Protocol):
+    """The fields of a watch that the /watches list shows."""
+
+    task_id: str
+    thread_id: int | None
+    added_at: float
+    misses: int
+
+
 @dataclass(frozen=True, slots=True)
 class Album:
     """Images sent together: one photo, or an album of 2 to 10 with the caption on the first."""
@@ -48,6 +58,12 @@ def help_text(max_batch_ids: int) -> str:
         f"/batch <code>{EXAMPLE_TASK_ID} {EXAMPLE_TASK_ID_2}</code>\n"
         f"Show up to {max_batch_ids} tasks at once. Separate the ids with spaces, "
         "commas or new lines.\n\n"
+        f"/watch <code>{EXAMPLE_TASK_ID}</code>\n"
+        "Watch tasks in this chat: their images are sent here when each finishes. "
+        "/task and /batch watch running tasks by themselves.\n\n"
+        f"/unwatch <code>{EXAMPLE_TASK_ID}</code> or /unwatch all\n"
+        "Stop watching tasks.\n\n"
+        "/watches\nList the tasks this chat watches.\n\n"
         "/help\nShow this message.\n\n"
         "A task id is the <code>task_id</code> the Nano Banana Images API returned "
         "when the generation started."
@@ -85,10 +101,10 @@ def batch_usage_text(max_batch_ids: int) -> str:
     )
 
 
-def batch_too_many_ids_text(count: int, max_batch_ids: int) -> str:
+def batch_too_many_ids_text(count: int, max_batch_ids: int, command: str = "/batch") -> str:
     return (
-        f"⚠️ This /batch has {count} different task ids, and one /batch takes at most "
-        f"{max_batch_ids}. Split them over several /batch messages."
+        f"⚠️ This {command} has {count} different task ids, and one {command} takes at most "
+        f"{max_batch_ids}. Split them over several {command} messages."
     )
 
 
@@ -255,3 +271,109 @@ def _running_for(task: Task, now: float) -> str:
     if task.created_at is None:
         return ""
     return f", started {format_age(now - task.created_at)} ago"
+
+
+def watching_text(task_ids: Sequence[str]) -> str:
+    """Return the note that running tasks are now watched in this chat."""
+    if len(task_ids) == 1:
+        return (
+            f"👀 Watching task {task_id_code(task_ids[0])}: its images will be sent here "
+            "when it finishes."
+        )
+    return (
+        f"👀 Watching {len(task_ids)} running tasks: their images will be sent here when "
+        "each finishes."
+    )
+
+
+def watch_added_text(added: Sequence[str], already: Sequence[str], over_limit: Sequence[str],
+                     limit: int) -> str:
+    """Return the reply to /watch: what was added, what was watched already, what did not fit."""
+    lines = []
+    if added:
+        lines.append(
+            f"👀 Watching {_count(len(added), 'task')} more: the images will be sent here when "
+            "each finishes."
+        )
+        lines.extend(f"• {task_id_code(task_id)}" for task_id in added)
+    if already:
+        lines.append(f"Already watched here: {_count(len(already), 'task')}.")
+        lines.extend(f"• {task_id_code(task_id)}" for task_id in already)
+    if over_limit:
+        lines.append(
+            f"⚠️ Not added, because this chat already watches {limit} tasks, the maximum: "
+            f"{_count(len(over_limit), 'task')}. Remove some with /unwatch first."
+        )
+        lines.extend(f"• {task_id_code(task_id)}" for task_id in over_limit)
+    return "\n".join(lines)
+
+
+def watch_usage_text() -> str:
+    return (
+        "Send /watch followed by one or more task ids. The bot checks them every few seconds "
+        "and sends the images here when each finishes, for example:\n"
+        f"/watch <code>{EXAMPLE_TASK_ID}</code>"
+    )
+
+
+def unwatch_usage_text() -> str:
+    return (
+        "Send /unwatch followed by task ids to stop watching them, or /unwatch all to stop "
+        "watching every task of this chat. /watches lists them."
+    )
+
+
+def unwatched_text(removed: Sequence[str], not_watched: Sequence[str]) -> str:
+    lines = []
+    if removed:
+        lines.append(f"Stopped watching {_count(len(removed), 'task')}.")
+        lines.extend(f"• {task_id_code(task_id)}" for task_id in removed)
+    if not_watched:
+        lines.append(f"Not watched in this chat: {_count(len(not_watched), 'task')}.")
+        lines.extend(f"• {task_id_code(task_id)}" for task_id in not_watched)
+    return "\n".join(lines)
+
+
+def unwatched_all_text(count: int) -> str:
+    if count == 0:
+        return "This chat watches no tasks."
+    return f"Stopped watching all {_count(count, 'task')} of this chat."
+
+
+def watch_list_text(watches: Sequence[WatchLine], limit: int, now: float) -> str:
+    """Return the /watches list: a line per open watch with its age, oldest first."""
+    if not watches:
+        return "This chat watches no tasks. Add one with /watch followed by a task id."
+
+    lines = [f"<b>Watched tasks: {len(watches)} of at most {limit}</b>"]
+    for watch in watches:
+        state = "not returned by the API yet" if watch.misses else "running"
+        topic = f", topic {watch.thread_id}" if watch.thread_id else ""
+        lines.append(
+            f"⏳ {task_id_code(watch.task_id)} {state}, watched for "
+            f"{format_age(now - watch.added_at)}{topic}"
+        )
+    return "\n".join(lines)
+
+
+def watch_expired_text(task_ids: Sequence[str], timeout_hours: float) -> str:
+    hours = f"{timeout_hours:g} h"
+    if len(task_ids) == 1:
+        return (
+            f"⌛ Stopped watching task {task_id_code(task_ids[0])}: it did not finish within "
+            f"{hours}. Send /task {task_ids[0]} to check it again."
+        )
+    lines = [f"⌛ Stopped watching {len(task_ids)} tasks: they did not finish within {hours}."]
+    lines.extend(f"• {task_id_code(task_id)}" for task_id in task_ids)
+    return "\n".join(lines)
+
+
+def watch_not_found_text(task_id: str, misses: int) -> str:
+    return (
+        f"🔍 Stopped watching task {task_id_code(task_id)}: the API did not return it in "
+        f"{misses} polls in a row. Check the id with /task {task_id}."
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from telegram import InlineKeyboardMarkup
+
 from bot.api_errors import TaskApiError
 from bot.deliver import Delivery, Destination
 from bot.render import (
@@ -29,12 +31,18 @@ async def send_task(
     now: float,
     *,
     reply_to: int | None = None,
+    watch_note: str | None = None,
+    reply_markup: InlineKeyboardMarkup | None = None,
 ) -> None:
-    """Send one task: its images when it succeeded, else a text with its state."""
+    """Send one task: its images when it succeeded, else a text with its state.
+
+    `watch_note` and `reply_markup` go with the text of a running task.
+    """
     if task is None:
         await delivery.send_text(destination, not_found_text(task_id), reply_to=reply_to)
     elif task.state is TaskState.PENDING:
-        await delivery.send_text(destination, pending_text(task, now), reply_to=reply_to)
+        text = _with_note(pending_text(task, now), watch_note)
+        await delivery.send_text(destination, text, reply_to=reply_to, reply_markup=reply_markup)
     elif task.state is TaskState.FAILED:
         await delivery.send_text(destination, failed_text(task), reply_to=reply_to)
     elif not task.images:
@@ -52,10 +60,15 @@ async def send_batch(
     now: float,
     *,
     reply_to: int | None = None,
+    watch_note: str | None = None,
+    reply_markup: InlineKeyboardMarkup | None = None,
 ) -> None:
-    """Send a /batch summary, a line per id, then the images of the finished tasks."""
-    summary = batch_summary_text(task_ids, tasks, invalid, now)
-    await delivery.send_text(destination, summary, reply_to=reply_to)
+    """Send a /batch summary, a line per id, then the images of the finished tasks.
+
+    `watch_note` and `reply_markup` go with the summary.
+    """
+    summary = _with_note(batch_summary_text(task_ids, tasks, invalid, now), watch_note)
+    await delivery.send_text(destination, summary, reply_to=reply_to, reply_markup=reply_markup)
 
     finished = [
         tasks[task_id]
@@ -94,3 +107,7 @@ async def send_api_error(
         error,
     )
     await delivery.send_text(destination, api_error_text(error), reply_to=reply_to)
+
+
+def _with_note(text: str, note: str | None) -> str:
+    return f"{text}\n\n{note}" if note else text

@@ -9,7 +9,9 @@ from telegram.ext import CallbackContext
 
 from bot.client import TaskClient
 from bot.deliver import Delivery
+from bot.poller import Poller
 from bot.settings import Settings
+from bot.storage import WatchStore
 
 _SERVICES_KEY = "services"
 
@@ -20,6 +22,8 @@ class Services:
     http: httpx.AsyncClient
     tasks: TaskClient
     delivery: Delivery
+    store: WatchStore
+    poller: Poller
 
 
 def store_services(bot_data: dict[object, object], services: Services) -> None:

@@ -65,6 +65,30 @@ class Settings(BaseSettings):
         frozenset(),
         description="a comma-separated list of numeric chat ids, or empty for every chat",
     )
+    watch_timeout_hours: float = Field(
+        24.0,
+        gt=0,
+        le=24 * 365,
+        description="the number of hours after which an unfinished watch is dropped",
+    )
+    watch_limit_per_chat: int = Field(
+        100,
+        ge=1,
+        le=100_000,
+        description="the maximum number of open watches of one chat, from 1 to 100000",
+    )
+    telegram_messages_per_second: float = Field(
+        30.0,
+        gt=0,
+        le=10_000,
+        description="the maximum number of messages the bot sends per second, over all chats",
+    )
+    telegram_group_messages_per_minute: float = Field(
+        20.0,
+        gt=0,
+        le=10_000,
+        description="the maximum number of messages the bot sends per minute to one group",
+    )
     log_level: LogLevel = Field(
         "INFO",
         description="one of DEBUG, INFO, WARNING, ERROR, CRITICAL",

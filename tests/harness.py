@@ -47,6 +47,10 @@ def make_settings(telegram: FakeTelegram, task_api: FakeTaskApi, **overrides: An
         "acedata_api_base_url": task_api.base_url,
         "api_timeout_seconds": 5,
         "api_retry_max_wait_seconds": 0.01,
+        # The tests run the poll cycles they need themselves, besides the one at start.
+        "poll_interval_seconds": 3600,
+        "telegram_messages_per_second": 1000,
+        "telegram_group_messages_per_minute": 1000,
         "log_level": "DEBUG",
     }
     values.update(overrides)
@@ -83,6 +87,8 @@ class BotHarness:
         update_id = await self.telegram.push_update(update)
         async with asyncio.timeout(timeout):
             await self.processor.handled[update_id].wait()
+            # A poll cycle that the update requested, such as after /watch, ends first too.
+            await self.services.poller.wait_for_requested()
         return update_id
 
     async def command(self, text: str, timeout: float = 10.0, **options: Any) -> int:

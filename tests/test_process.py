@@ -141,3 +141,48 @@ async def test_process_answers_task_and_stops_on_sigterm(
     assert "Traceback" not in output
     assert BOT_TOKEN not in output
     assert API_TOKEN not in output
+
+
+async def test_killed_between_send_and_record_sends_once_more(
+    tmp_path, telegram: FakeTelegram, task_api: FakeTaskApi
+):
+    from tests.fakes.telegram_server import Fault
+    from tests.test_watch_flow import finished_task, running_task
+
+    task_id = "eeeeeeee-0000-4000-8000-000000000001"
+    later_id = "eeeeeeee-0000-4000-8000-000000000002"
+    task_api.set_task(running_task(task_id))
+    task_api.set_task(running_task(later_id))
+    environment = bot_environment(
+        telegram.base_url, task_api.base_url, tmp_path, POLL_INTERVAL_SECONDS="0.2"
+    )
+
+    first = await run_bot(environment, tmp_path, tmp_path / "first.log")
+    try:
+        await telegram.push_update(message_update(f"/watch {task_id}"))
+        await telegram.wait_for_calls("sendMessage", timeout=30)
+        telegram.add_fault(Fault("sendPhoto", 500, "never sent", hang=True))
+        task_api.set_task(finished_task(task_id))
+        await telegram.wait_for(lambda fake: fake.sent("sendPhoto", ok=None), timeout=30)
+    finally:
+        first.kill()
+        await first.wait()
+
+    second = await run_bot(environment, tmp_path, tmp_path / "second.log")
+    try:
+        await telegram.wait_for_calls("sendPhoto", timeout=30)
+        await telegram.push_update(message_update(f"/watch {later_id}"))
+        # Three more cycles, each asking only about the later task, show the first is closed.
+        await task_api.wait_for(
+            lambda api: len([c for c in api.calls_of("retrieve_batch") if c.ids == [later_id]]) >= 3,
+            timeout=30,
+        )
+    finally:
+        second.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            code = await second.wait()
+
+    photos = telegram.sent("sendPhoto", ok=None)
+    assert len(photos) == 2
+    assert all(task_id in photo.caption for photo in photos)
+    assert code == 0

@@ -11,6 +11,7 @@ import asyncio
 import json
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,12 +104,13 @@ class FakeTaskApi:
     def calls_of(self, action: str) -> list[ApiCall]:
         return [call for call in self.calls if call.action == action]
 
-    async def wait_for_calls(self, count: int, timeout: float = 10.0) -> list[ApiCall]:
+    async def wait_for(self, predicate: Callable[[FakeTaskApi], Any], timeout: float = 10.0) -> Any:
+        """Wait until predicate(self) returns something truthy, and return it."""
         async with asyncio.timeout(timeout):
             async with self._changed:
-                while len(self.calls) < count:
+                while not (result := predicate(self)):
                     await self._changed.wait()
-                return list(self.calls)
+                return result
 
     # Request handling ---------------------------------------------------------------------------
 

@@ -91,6 +91,7 @@ class Call:
     description: str | None = None
     result: Any = None
     fetches: list[Fetch] = field(default_factory=list)
+    recorded: bool = False
 
     @property
     def chat_id(self) -> int | str | None:
@@ -111,7 +112,12 @@ class Call:
 
 @dataclass
 class Fault:
-    """A scripted failure: the next `times` matching calls are answered with this error."""
+    """A scripted failure: the next `times` matching calls get this error response.
+
+    With `deliver`, the fake acts on the request before it responds with the error, as when
+    Telegram sent a message but the response was lost. With `hang`, the fake records the
+    request and then never responds, as a process killed mid-request would see it.
+    """
 
     method: str
     error_code: int
@@ -121,6 +127,7 @@ class Fault:
     times: int = 1
     delay: float = 0.0
     deliver: bool = False
+    hang: bool = False
 
 
 @dataclass
@@ -165,6 +172,7 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._http: ClientSession | None = None
         self._closing = False
+        self._released = asyncio.Event()
         self.base_url = ""
 
     async def start(self) -> str:
@@ -177,6 +185,7 @@ class FakeTelegram:
 
     async def stop(self) -> None:
         self._closing = True
+        self._released.set()
         async with self._changed:
             self._changed.notify_all()
         if self._http is not None:
@@ -262,7 +271,9 @@ class FakeTelegram:
 
     async def _record(self, call: Call) -> None:
         async with self._changed:
-            self.calls.append(call)
+            if not call.recorded:
+                call.recorded = True
+                self.calls.append(call)
             self._changed.notify_all()
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -281,6 +292,10 @@ class FakeTelegram:
 
     async def _dispatch(self, call: Call) -> Any:
         fault = self._take_fault(call)
+        if fault is not None and fault.hang:
+            await self._record(call)
+            await self._released.wait()
+            raise BotApiError(500, "Internal Server Error: the fake server stopped")
         if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)

@@ -1,0 +1,316 @@
+"""The watch poller: retrieves the watched tasks and notifies their chats once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError, TimedOut
+
+from bot import storage
+from bot.api_errors import TaskApiError
+from bot.client import TaskClient
+from bot.deliver import Delivery, Destination
+from bot.render import watch_expired_text, watch_not_found_text
+from bot.replies import send_task
+from bot.storage import Watch, WatchStore
+from bot.tasks import Task, TaskState
+
+logger = logging.getLogger(__name__)
+
+# Polls in a row in which the API leaves a task out of its batch reply before the watch is
+# closed as "not found". One miss may be a passing fault of the API.
+MISSES_BEFORE_NOT_FOUND = 3
+
+# Failed tries to deliver one notification before the watch is given up.
+MAX_FAILED_DELIVERIES = 3
+
+# Chats notified at the same time; the rate limiter spaces the requests themselves.
+MAX_CONCURRENT_CHATS = 8
+
+# Closed watches are kept this long, then deleted.
+CLOSED_WATCH_RETENTION_SECONDS = 7 * 24 * 3600
+
+# Task ids read from the database per page while polling.
+_TASK_ID_PAGE_SIZE = 1000
+
+# How long shutdown waits for a running poll cycle to finish before abandoning it.
+_SHUTDOWN_WAIT_SECONDS = 10.0
+
+_TOPIC_GONE_MESSAGES = ("message thread not found", "topic_deleted", "topic_closed")
+
+
+@dataclass(slots=True)
+class PollStats:
+    """Counters of the poller since start, for logs and health checks."""
+
+    cycles: int = 0
+    last_success_at: float | None = None
+    last_error: str | None = None
+    finished: int = 0
+    delivered: int = 0
+    failed_deliveries: int = 0
+
+
+class Poller:
+    """Runs poll cycles, one at a time; a watch is closed only after its chat was notified.
+
+    A cycle closes expired watches, then reads the open watches' task ids page by page,
+    retrieves them with one retrieve_batch call per chunk, and notifies every chat
+    watching a task that finished. A crash between a notification and its record sends that
+    notification once more after the restart, never more.
+    """
+
+    def __init__(
+        self,
+        store: WatchStore,
+        tasks: TaskClient,
+        delivery: Delivery,
+        *,
+        watch_timeout_seconds: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._tasks = tasks
+        self._delivery = delivery
+        self._watch_timeout_seconds = watch_timeout_seconds
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._cycle_done = asyncio.Condition()
+        self._requested: asyncio.Task[None] | None = None
+        self.stats = PollStats()
+
+    @property
+    def running(self) -> bool:
+        return self._lock.locked()
+
+    async def run_cycle(self) -> None:
+        """Run one poll cycle, after the one in progress if there is one."""
+        async with self._lock:
+            try:
+                await self._cycle()
+            finally:
+                async with self._cycle_done:
+                    self.stats.cycles += 1
+                    self._cycle_done.notify_all()
+
+    def request_cycle(self) -> None:
+        """Start a cycle soon, such as after /watch; requests made before it starts share it."""
+        if self._requested is not None and not self._requested.done():
+            return
+        self._requested = asyncio.create_task(self.run_cycle(), name="requested poll cycle")
+
+    async def wait_for_requested(self) -> None:
+        """Wait until the requested cycle, if any, has ended."""
+        requested = self._requested
+        if requested is not None and not requested.done():
+            await asyncio.wait([requested])
+
+    async def wait_for_cycles(self, count: int) -> None:
+        """Wait until `count` more cycles have ended."""
+        async with self._cycle_done:
+            target = self.stats.cycles + count
+            await self._cycle_done.wait_for(lambda: self.stats.cycles >= target)
+
+    async def close(self) -> None:
+        """Let a running cycle finish, or abandon it after a while; cancel a requested one.
+
+        Abandoning is safe: each watch is closed on its own right after its notification.
+        """
+        if self._requested is not None and not self._requested.done():
+            self._requested.cancel()
+        try:
+            async with asyncio.timeout(_SHUTDOWN_WAIT_SECONDS):
+                async with self._lock:
+                    pass
+        except TimeoutError:
+            logger.warning("Poll cycle still running after %.0f s; abandoning it", _SHUTDOWN_WAIT_SECONDS)
+
+    async def _cycle(self) -> None:
+        now = self._clock()
+        await self._expire_watches(now)
+
+        try:
+            async for task_ids in self._store.iter_open_task_ids(_TASK_ID_PAGE_SIZE):
+                async for chunk, tasks in self._tasks.iter_batches(task_ids):
+                    await self._handle_chunk(chunk, tasks, now)
+        except TaskApiError as error:
+            self.stats.last_error = str(error)
+            logger.warning("Poll cycle stopped: the task API failed: %s", error)
+            return
+
+        self.stats.last_success_at = now
+        self.stats.last_error = None
+        await self._store.prune_closed(now - CLOSED_WATCH_RETENTION_SECONDS)
+
+    async def _handle_chunk(self, chunk: Sequence[str], tasks: dict[str, Task], now: float) -> None:
+        missing = [task_id for task_id in chunk if task_id not in tasks]
+        if missing:
+            misses = await self._store.record_misses(missing)
+            for task_id, count in misses.items():
+                if count >= MISSES_BEFORE_NOT_FOUND:
+                    await self._notify_task(task_id, None, now)
+
+        running = [task.id for task in tasks.values() if task.state is TaskState.PENDING]
+        if running:
+            await self._store.reset_misses(running)
+
+        for task in tasks.values():
+            if not task.state.is_final:
+                continue
+            self.stats.finished += 1
+            try:
+                await self._notify_task(task.id, task, now)
+            except Exception:
+                logger.exception("Notifying the chats of task %s failed; going on", task.id)
+
+    async def _notify_task(self, task_id: str, task: Task | None, now: float) -> None:
+        """Notify every chat watching the task, chats in parallel, each chat in order."""
+        watches = await self._store.open_watches_of_task(task_id)
+        by_chat: dict[int, list[Watch]] = defaultdict(list)
+        for watch in watches:
+            by_chat[watch.chat_id].append(watch)
+
+        semaphore = asyncio.Semaphore(MAX_CONCURRENT_CHATS)
+
+        async def notify_chat(chat_watches: list[Watch]) -> None:
+            async with semaphore:
+                for watch in chat_watches:
+                    await self._notify_watch(watch, task_id, task, now)
+
+        results = await asyncio.gather(
+            *(notify_chat(chat_watches) for chat_watches in by_chat.values()),
+            return_exceptions=True,
+        )
+        for chat_id, result in zip(by_chat, results, strict=True):
+            if isinstance(result, Exception):
+                logger.error(
+                    "Notifying chat %s of task %s failed", chat_id, task_id, exc_info=result
+                )
+
+    async def _notify_watch(self, watch: Watch, task_id: str, task: Task | None, now: float) -> None:
+        state = _closed_state(task)
+        destination = Destination(watch.chat_id, watch.thread_id)
+        try:
+            await self._send(destination, watch, task_id, task, now)
+        except Forbidden as error:
+            dropped = await self._store.drop_chat(watch.chat_id)
+            logger.warning(
+                "Chat %s no longer accepts messages (%s): dropped its %d watches",
+                watch.chat_id, error, dropped,
+            )
+            return
+        except ChatMigrated as error:
+            await self._move_chat(watch.chat_id, error.new_chat_id)
+            moved = Destination(error.new_chat_id, watch.thread_id)
+            if not await self._try_send(moved, watch, task_id, task, now):
+                return
+        except BadRequest as error:
+            if destination.thread_id is None or not _is_topic_gone(error):
+                await self._record_failure(watch, task_id, error)
+                return
+            logger.info("Topic %s of chat %s is gone; notifying the chat itself",
+                        watch.thread_id, watch.chat_id)
+            if not await self._try_send(Destination(watch.chat_id), watch, task_id, task, now):
+                return
+        except TimedOut as error:
+            # Telegram may have delivered the message. Sending it again could show the chat
+            # the same images twice, so the watch is closed as notified.
+            logger.warning(
+                "Notification of task %s to chat %s timed out and may not have arrived: %s",
+                task_id, watch.chat_id, error,
+            )
+        except RetryAfter as error:
+            logger.warning(
+                "Notification of task %s to chat %s hit the flood limit (%s); retrying next poll",
+                task_id, watch.chat_id, error,
+            )
+            return
+        except TelegramError as error:
+            await self._record_failure(watch, task_id, error)
+            return
+
+        if await self._store.close_watch(watch.id, state, self._clock()):
+            self.stats.delivered += 1
+
+    async def _try_send(
+        self, destination: Destination, watch: Watch, task_id: str, task: Task | None, now: float
+    ) -> bool:
+        try:
+            await self._send(destination, watch, task_id, task, now)
+        except TelegramError as error:
+            await self._record_failure(watch, task_id, error)
+            return False
+        return True
+
+    async def _send(
+        self, destination: Destination, watch: Watch, task_id: str, task: Task | None, now: float
+    ) -> None:
+        if task is None:
+            await self._delivery.send_text(
+                destination,
+                watch_not_found_text(task_id, MISSES_BEFORE_NOT_FOUND),
+                reply_to=watch.source_message_id,
+            )
+            return
+        await send_task(
+            self._delivery, destination, task_id, task, now, reply_to=watch.source_message_id
+        )
+
+    async def _move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        moved = await self._store.migrate_chat(old_chat_id, new_chat_id)
+        logger.info(
+            "Chat %s became supergroup %s: moved %d watches", old_chat_id, new_chat_id, moved
+        )
+
+    async def _record_failure(self, watch: Watch, task_id: str, error: TelegramError) -> None:
+        self.stats.failed_deliveries += 1
+        failures = await self._store.record_failed_delivery(watch.id)
+        if failures >= MAX_FAILED_DELIVERIES:
+            await self._store.close_watch(watch.id, storage.UNDELIVERABLE, self._clock())
+            logger.error(
+                "Gave up notifying chat %s of task %s after %d failed tries: %s",
+                watch.chat_id, task_id, failures, error,
+            )
+        else:
+            logger.warning(
+                "Notifying chat %s of task %s failed (try %d of %d): %s",
+                watch.chat_id, task_id, failures, MAX_FAILED_DELIVERIES, error,
+            )
+
+    async def _expire_watches(self, now: float) -> None:
+        expired = await self._store.expired_watches(now - self._watch_timeout_seconds)
+        by_destination: dict[tuple[int, int | None], list[Watch]] = defaultdict(list)
+        for watch in expired:
+            by_destination[(watch.chat_id, watch.thread_id)].append(watch)
+
+        for (chat_id, thread_id), watches in by_destination.items():
+            task_ids = [watch.task_id for watch in watches]
+            text = watch_expired_text(task_ids, self._watch_timeout_seconds / 3600)
+            try:
+                await self._delivery.send_text(Destination(chat_id, thread_id), text)
+            except Forbidden:
+                await self._store.drop_chat(chat_id)
+                continue
+            except TelegramError as error:
+                logger.warning("Expiry notice to chat %s was not delivered: %s", chat_id, error)
+            for watch in watches:
+                await self._store.close_watch(watch.id, storage.EXPIRED, now)
+            logger.info("Chat %s: %d watches expired: %s", chat_id, len(watches), ", ".join(task_ids))
+
+
+def _closed_state(task: Task | None) -> str:
+    if task is None:
+        return storage.NOT_FOUND
+    if task.state is TaskState.SUCCEEDED:
+        return storage.SUCCEEDED
+    return storage.FAILED
+
+
+def _is_topic_gone(error: BadRequest) -> bool:
+    message = error.message.lower()
+    return any(fragment in message for fragment in _TOPIC_GONE_MESSAGES)

@@ -1,0 +1,402 @@
+"""Watch lists in SQLite: which chat (and forum topic) waits for which task."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+logger = logging.getLogger(__name__)
+
+# Milliseconds a write waits for another connection's lock before "database is locked".
+_BUSY_TIMEOUT_MS = 5_000
+
+# Each entry upgrades the schema by one version, recorded in PRAGMA user_version. Entries
+# are never edited once released: a change of schema is a new entry at the end.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE watches (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        thread_id INTEGER NOT NULL DEFAULT 0,
+        task_id TEXT NOT NULL,
+        added_by INTEGER,
+        added_at REAL NOT NULL,
+        source_message_id INTEGER,
+        state TEXT NOT NULL DEFAULT 'pending',
+        misses INTEGER NOT NULL DEFAULT 0,
+        failed_deliveries INTEGER NOT NULL DEFAULT 0,
+        notified_at REAL,
+        UNIQUE (chat_id, thread_id, task_id)
+    );
+    CREATE INDEX watches_open_by_task ON watches (task_id) WHERE notified_at IS NULL;
+    CREATE INDEX watches_open_by_added_at ON watches (added_at) WHERE notified_at IS NULL;
+    CREATE INDEX watches_by_chat ON watches (chat_id, notified_at);
+    CREATE INDEX watches_closed_by_notified_at ON watches (notified_at)
+        WHERE notified_at IS NOT NULL;
+    """,
+)
+
+# Watch states. A watch is open until `notified_at` is set, whatever its state is.
+PENDING = "pending"
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+NOT_FOUND = "not_found"
+EXPIRED = "expired"
+UNDELIVERABLE = "undeliverable"
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """One chat, or one forum topic of it, waiting for one task."""
+
+    id: int
+    chat_id: int
+    thread_id: int | None
+    task_id: str
+    added_by: int | None
+    added_at: float
+    source_message_id: int | None
+    state: str
+    misses: int
+    failed_deliveries: int
+    notified_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    """What `add_watches` did with each task id, in the order given."""
+
+    added: list[str]
+    already_watched: list[str]
+    over_limit: list[str]
+
+
+_WATCH_COLUMNS = (
+    "id, chat_id, thread_id, task_id, added_by, added_at, source_message_id, state, misses, "
+    "failed_deliveries, notified_at"
+)
+
+
+class WatchStore:
+    """The watches of every chat, in one SQLite database file shared by handlers and poller."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+
+    @classmethod
+    async def open(cls, path: Path) -> WatchStore:
+        """Open (or create) the database at `path` and upgrade its schema to the latest."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            await connection.execute("PRAGMA journal_mode = WAL")
+            await connection.execute("PRAGMA synchronous = NORMAL")
+            await _migrate(connection)
+        except BaseException:
+            await connection.close()
+            raise
+        return cls(connection)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def schema_version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    # Adding and removing ----------------------------------------------------------------------
+
+    async def add_watches(
+        self,
+        chat_id: int,
+        thread_id: int | None,
+        task_ids: Sequence[str],
+        *,
+        added_by: int | None,
+        now: float,
+        limit: int,
+        source_message_id: int | None = None,
+    ) -> AddResult:
+        """Add a watch per task id unless this topic has it, keeping the chat under `limit`.
+
+        The check and the inserts run in one transaction, so concurrent commands cannot take
+        a chat past its limit, and a repeated update adds nothing.
+        """
+        added: list[str] = []
+        already_watched: list[str] = []
+        over_limit: list[str] = []
+
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            open_count = await self._scalar(
+                "SELECT COUNT(*) FROM watches WHERE chat_id = ? AND notified_at IS NULL",
+                (chat_id,),
+            )
+            for task_id in task_ids:
+                existing = await self._scalar(
+                    "SELECT COUNT(*) FROM watches WHERE chat_id = ? AND thread_id = ? "
+                    "AND task_id = ? AND notified_at IS NULL",
+                    (chat_id, _thread_key(thread_id), task_id),
+                )
+                if existing:
+                    already_watched.append(task_id)
+                    continue
+                if open_count >= limit:
+                    over_limit.append(task_id)
+                    continue
+
+                # A closed watch of the same topic and task is opened again as new.
+                await self._db.execute(
+                    "INSERT INTO watches (chat_id, thread_id, task_id, added_by, added_at, "
+                    "source_message_id) VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (chat_id, thread_id, task_id) DO UPDATE SET "
+                    "added_by = excluded.added_by, added_at = excluded.added_at, "
+                    "source_message_id = excluded.source_message_id, state = 'pending', "
+                    "misses = 0, failed_deliveries = 0, notified_at = NULL",
+                    (chat_id, _thread_key(thread_id), task_id, added_by, now, source_message_id),
+                )
+                added.append(task_id)
+                open_count += 1
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+
+        return AddResult(added=added, already_watched=already_watched, over_limit=over_limit)
+
+    async def remove_watches(self, chat_id: int, task_ids: Sequence[str]) -> list[str]:
+        """Delete the chat's open watches of these tasks, in every topic; return the ids removed."""
+        removed = []
+        for task_id in task_ids:
+            cursor = await self._db.execute(
+                "DELETE FROM watches WHERE chat_id = ? AND task_id = ? AND notified_at IS NULL",
+                (chat_id, task_id),
+            )
+            if cursor.rowcount:
+                removed.append(task_id)
+        return removed
+
+    async def remove_all(self, chat_id: int, *, added_by: int | None = None) -> int:
+        """Delete the chat's open watches, or only those `added_by` added; return how many."""
+        if added_by is None:
+            cursor = await self._db.execute(
+                "DELETE FROM watches WHERE chat_id = ? AND notified_at IS NULL", (chat_id,)
+            )
+        else:
+            cursor = await self._db.execute(
+                "DELETE FROM watches WHERE chat_id = ? AND added_by = ? AND notified_at IS NULL",
+                (chat_id, added_by),
+            )
+        return cursor.rowcount
+
+    async def remove_by_source(self, chat_id: int, source_message_id: int) -> list[str]:
+        """Delete the open watches added by one command message; return their task ids."""
+        async with self._db.execute(
+            "DELETE FROM watches WHERE chat_id = ? AND source_message_id = ? "
+            "AND notified_at IS NULL RETURNING task_id",
+            (chat_id, source_message_id),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [row[0] for row in rows]
+
+    async def drop_chat(self, chat_id: int) -> int:
+        """Delete every watch of a chat the bot can no longer write to; return how many."""
+        cursor = await self._db.execute("DELETE FROM watches WHERE chat_id = ?", (chat_id,))
+        return cursor.rowcount
+
+    async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        """Move a group's watches to the supergroup it became; return how many moved.
+
+        A watch the new chat already has for the same topic and task is kept once.
+        """
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = await self._db.execute(
+                "UPDATE OR IGNORE watches SET chat_id = ? WHERE chat_id = ?",
+                (new_chat_id, old_chat_id),
+            )
+            moved = cursor.rowcount
+            await self._db.execute("DELETE FROM watches WHERE chat_id = ?", (old_chat_id,))
+            await self._db.execute("COMMIT")
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+        return moved
+
+    # Reading ------------------------------------------------------------------------------------
+
+    async def open_watches_of_chat(self, chat_id: int) -> list[Watch]:
+        """Return the chat's open watches, oldest first."""
+        async with self._db.execute(
+            f"SELECT {_WATCH_COLUMNS} FROM watches WHERE chat_id = ? AND notified_at IS NULL "
+            "ORDER BY added_at, id",
+            (chat_id,),
+        ) as cursor:
+            return [_watch(row) async for row in cursor]
+
+    async def count_open(self, chat_id: int | None = None) -> int:
+        """Return the number of open watches of one chat, or of all chats."""
+        if chat_id is None:
+            return await self._scalar("SELECT COUNT(*) FROM watches WHERE notified_at IS NULL")
+        return await self._scalar(
+            "SELECT COUNT(*) FROM watches WHERE chat_id = ? AND notified_at IS NULL", (chat_id,)
+        )
+
+    async def iter_open_task_ids(self, batch_size: int = 1000) -> AsyncIterator[list[str]]:
+        """Yield the distinct task ids of open watches, `batch_size` at a time, in id order.
+
+        Rows are read page by page with keyset pagination, so memory stays flat however many
+        watches there are, and no read transaction stays open while the caller works.
+        """
+        last = ""
+        while True:
+            async with self._db.execute(
+                "SELECT DISTINCT task_id FROM watches WHERE notified_at IS NULL AND task_id > ? "
+                "ORDER BY task_id LIMIT ?",
+                (last, batch_size),
+            ) as cursor:
+                task_ids = [row[0] for row in await cursor.fetchall()]
+            if not task_ids:
+                return
+            yield task_ids
+            last = task_ids[-1]
+
+    async def open_watches_of_task(self, task_id: str) -> list[Watch]:
+        async with self._db.execute(
+            f"SELECT {_WATCH_COLUMNS} FROM watches WHERE task_id = ? AND notified_at IS NULL "
+            "ORDER BY id",
+            (task_id,),
+        ) as cursor:
+            return [_watch(row) async for row in cursor]
+
+    async def get_watch(self, watch_id: int) -> Watch | None:
+        async with self._db.execute(
+            f"SELECT {_WATCH_COLUMNS} FROM watches WHERE id = ?", (watch_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _watch(row) if row else None
+
+    # Recording the poller's progress --------------------------------------------------------------
+
+    async def close_watch(self, watch_id: int, state: str, now: float) -> bool:
+        """Record that a watch is done (its chat was notified); False if it was already closed."""
+        cursor = await self._db.execute(
+            "UPDATE watches SET state = ?, notified_at = ? WHERE id = ? AND notified_at IS NULL",
+            (state, now, watch_id),
+        )
+        return cursor.rowcount == 1
+
+    async def close_watches_of_chat(self, chat_id: int, task_id: str, state: str, now: float) -> int:
+        """Close the chat's open watches of one task, in every topic; return how many."""
+        cursor = await self._db.execute(
+            "UPDATE watches SET state = ?, notified_at = ? WHERE chat_id = ? AND task_id = ? "
+            "AND notified_at IS NULL",
+            (state, now, chat_id, task_id),
+        )
+        return cursor.rowcount
+
+    async def record_failed_delivery(self, watch_id: int) -> int:
+        """Count one more failed delivery of a watch's notification; return the new count."""
+        async with self._db.execute(
+            "UPDATE watches SET failed_deliveries = failed_deliveries + 1 WHERE id = ? "
+            "RETURNING failed_deliveries",
+            (watch_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def record_misses(self, task_ids: Sequence[str]) -> dict[str, int]:
+        """Count one more poll in which the API did not return these tasks; return the counts."""
+        counts: dict[str, int] = {}
+        for task_id in task_ids:
+            async with self._db.execute(
+                "UPDATE watches SET misses = misses + 1 WHERE task_id = ? AND notified_at IS NULL "
+                "RETURNING misses",
+                (task_id,),
+            ) as cursor:
+                rows = await cursor.fetchall()
+            if rows:
+                counts[task_id] = max(int(row[0]) for row in rows)
+        return counts
+
+    async def reset_misses(self, task_ids: Sequence[str]) -> None:
+        await self._db.executemany(
+            "UPDATE watches SET misses = 0 WHERE task_id = ? AND notified_at IS NULL AND misses > 0",
+            [(task_id,) for task_id in task_ids],
+        )
+
+    async def expired_watches(self, added_before: float) -> list[Watch]:
+        """Return the open watches added before `added_before`."""
+        async with self._db.execute(
+            f"SELECT {_WATCH_COLUMNS} FROM watches WHERE notified_at IS NULL AND added_at < ? "
+            "ORDER BY chat_id, added_at",
+            (added_before,),
+        ) as cursor:
+            return [_watch(row) async for row in cursor]
+
+    async def prune_closed(self, closed_before: float) -> int:
+        """Delete watches closed before `closed_before`; return how many."""
+        cursor = await self._db.execute(
+            "DELETE FROM watches WHERE notified_at IS NOT NULL AND notified_at < ?",
+            (closed_before,),
+        )
+        return cursor.rowcount
+
+    async def _scalar(self, sql: str, parameters: Sequence[object] = ()) -> int:
+        async with self._db.execute(sql, parameters) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+
+async def _migrate(connection: aiosqlite.Connection) -> None:
+    async with connection.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    version = int(row[0]) if row else 0
+
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"the database has schema version {version}, newer than this bot's "
+            f"{len(MIGRATIONS)}: run a newer release of the bot, or use another DATABASE_PATH"
+        )
+
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        # Each version is applied in a transaction of its own, with its version number.
+        try:
+            await connection.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+            )
+        except BaseException:
+            if connection.in_transaction:
+                await connection.execute("ROLLBACK")
+            raise
+        logger.info("Database schema upgraded to version %d", number)
+
+
+def _thread_key(thread_id: int | None) -> int:
+    # NULLs are distinct in a UNIQUE constraint, so "no topic" is stored as 0, which Telegram
+    # never uses as a topic id.
+    return thread_id or 0
+
+
+def _watch(row: Sequence[object]) -> Watch:
+    (watch_id, chat_id, thread_id, task_id, added_by, added_at, source_message_id, state,
+     misses, failed_deliveries, notified_at) = row
+    return Watch(
+        id=int(watch_id),  # type: ignore[arg-type]
+        chat_id=int(chat_id),  # type: ignore[arg-type]
+        thread_id=int(thread_id) or None,  # type: ignore[arg-type]
+        task_id=str(task_id),
+        added_by=added_by,  # type: ignore[arg-type]
+        added_at=float(added_at),  # type: ignore[arg-type]
+        source_message_id=source_message_id,  # type: ignore[arg-type]
+        state=str(state),
+        misses=int(misses),  # type: ignore[arg-type]
+        failed_deliveries=int(failed_deliveries),  # type: ignore[arg-type]
+        notified_at=notified_at,  # type: ignore[arg-type]
+    )

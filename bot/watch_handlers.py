@@ -1,0 +1,193 @@
+"""Handlers of watch lists: /watch, /unwatch, /watches, the "Stop watching" button, and
+the chat changes that move or drop a chat's watches."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from telegram import ChatMember, Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.handlers import command_argument, destination_of
+from bot.ids import parse_task_ids
+from bot.render import (
+    batch_too_many_ids_text,
+    invalid_id_text,
+    unwatch_usage_text,
+    unwatched_all_text,
+    unwatched_text,
+    watch_added_text,
+    watch_list_text,
+    watch_usage_text,
+)
+from bot.services import services_of
+from bot.watching import STOP_MESSAGE_PREFIX, STOP_TASK_PREFIX
+
+logger = logging.getLogger(__name__)
+
+
+async def watch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Watch tasks in this chat and topic; the poller sends each one's images when it finishes."""
+    message = update.effective_message
+    if message is None:
+        return
+
+    services = services_of(context)
+    destination = destination_of(message)
+    parsed = parse_task_ids(command_argument(message))
+    reply_to = message.message_id
+
+    if not parsed.valid and not parsed.invalid:
+        await services.delivery.send_text(destination, watch_usage_text(), reply_to=reply_to)
+        return
+    if parsed.invalid:
+        text = "\n".join(invalid_id_text(value) for value in parsed.invalid[:10])
+        await services.delivery.send_text(
+            destination, f"{text}\nNothing was added. Fix the ids and send /watch again.",
+            reply_to=reply_to,
+        )
+        return
+    if len(parsed.valid) > services.settings.batch_max_ids:
+        text = batch_too_many_ids_text(
+            len(parsed.valid), services.settings.batch_max_ids, command="/watch"
+        )
+        await services.delivery.send_text(destination, text, reply_to=reply_to)
+        return
+
+    result = await services.store.add_watches(
+        message.chat_id,
+        destination.thread_id,
+        parsed.valid,
+        added_by=message.from_user.id if message.from_user else None,
+        now=time.time(),
+        limit=services.settings.watch_limit_per_chat,
+        source_message_id=message.message_id,
+    )
+    text = watch_added_text(
+        result.added, result.already_watched, result.over_limit,
+        services.settings.watch_limit_per_chat,
+    )
+    await services.delivery.send_text(destination, text, reply_to=reply_to)
+
+    if result.added:
+        # Tasks that have already finished are delivered now rather than at the next poll.
+        services.poller.request_cycle()
+
+
+async def unwatch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop watching some tasks of this chat, or all of them with `/unwatch all`."""
+    message = update.effective_message
+    if message is None:
+        return
+
+    services = services_of(context)
+    destination = destination_of(message)
+    argument = command_argument(message).strip()
+    reply_to = message.message_id
+
+    if argument.lower() == "all":
+        removed = await services.store.remove_all(message.chat_id)
+        logger.info("Chat %s: /unwatch all removed %d watches", message.chat_id, removed)
+        await services.delivery.send_text(
+            destination, unwatched_all_text(removed), reply_to=reply_to
+        )
+        return
+
+    parsed = parse_task_ids(argument)
+    if not parsed.valid:
+        text = unwatch_usage_text()
+        if parsed.invalid:
+            text = f"{invalid_id_text(parsed.invalid[0])}\n{text}"
+        await services.delivery.send_text(destination, text, reply_to=reply_to)
+        return
+
+    removed = await services.store.remove_watches(message.chat_id, parsed.valid)
+    not_watched = [task_id for task_id in parsed.valid if task_id not in removed]
+    text = unwatched_text(removed, not_watched)
+    if parsed.invalid:
+        text += "\n" + "\n".join(invalid_id_text(value) for value in parsed.invalid[:10])
+    await services.delivery.send_text(destination, text, reply_to=reply_to)
+
+
+async def watches_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List this chat's open watches with their age, over several messages when long."""
+    message = update.effective_message
+    if message is None:
+        return
+
+    services = services_of(context)
+    watches = await services.store.open_watches_of_chat(message.chat_id)
+    text = watch_list_text(watches, services.settings.watch_limit_per_chat, time.time())
+    await services.delivery.send_text(
+        destination_of(message), text, reply_to=message.message_id
+    )
+
+
+async def stop_watching_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Handle a press of "Stop watching": remove the watches and the button."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+
+    message = query.message
+    if message is None or not hasattr(message, "chat"):
+        await query.answer("This message is too old to change.")
+        return
+
+    services = services_of(context)
+    chat_id = message.chat.id
+    if query.data.startswith(STOP_TASK_PREFIX):
+        removed = await services.store.remove_watches(
+            chat_id, [query.data.removeprefix(STOP_TASK_PREFIX)]
+        )
+    else:
+        source = query.data.removeprefix(STOP_MESSAGE_PREFIX)
+        removed = (
+            await services.store.remove_by_source(chat_id, int(source)) if source.isdigit() else []
+        )
+
+    logger.info("Chat %s: Stop watching removed %d watches", chat_id, len(removed))
+    if removed:
+        count = len(removed)
+        await query.answer(f"Stopped watching {count} task{'s' if count != 1 else ''}.")
+    else:
+        await query.answer("Not watched anymore.")
+
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as error:
+        # The button may already be gone, such as after a second press.
+        logger.debug("Removing the button in chat %s failed: %s", chat_id, error)
+
+
+async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Move a group's watches to the supergroup it became, from the migration service message."""
+    message = update.effective_message
+    if message is None:
+        return
+
+    if message.migrate_to_chat_id:
+        old_chat_id, new_chat_id = message.chat_id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old_chat_id, new_chat_id = message.migrate_from_chat_id, message.chat_id
+    else:
+        return
+
+    moved = await services_of(context).store.migrate_chat(old_chat_id, new_chat_id)
+    logger.info("Chat %s became supergroup %s: moved %d watches", old_chat_id, new_chat_id, moved)
+
+
+async def bot_membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Drop the watches of a chat that removed or blocked the bot."""
+    change = update.my_chat_member
+    if change is None:
+        return
+
+    if change.new_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED):
+        dropped = await services_of(context).store.drop_chat(change.chat.id)
+        logger.info(
+            "Bot removed from chat %s (%s): dropped its %d watches",
+            change.chat.id, change.new_chat_member.status, dropped,
+        )

@@ -1,0 +1,209 @@
+"""The watch store on real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from bot import storage
+from bot.storage import MIGRATIONS, WatchStore
+
+CHAT = -1001
+OTHER_CHAT = 2002
+ID_A = "aaaaaaaa-0000-4000-8000-000000000001"
+ID_B = "aaaaaaaa-0000-4000-8000-000000000002"
+ID_C = "aaaaaaaa-0000-4000-8000-000000000003"
+
+
+@pytest.fixture
+async def store(tmp_path):
+    opened = await WatchStore.open(tmp_path / "data" / "watches.sqlite3")
+    yield opened
+    await opened.close()
+
+
+async def add(store: WatchStore, chat_id: int, *task_ids: str, thread_id=None, now=100.0, limit=100, user=7):
+    return await store.add_watches(
+        chat_id, thread_id, task_ids, added_by=user, now=now, limit=limit, source_message_id=55
+    )
+
+
+async def test_new_file_gets_latest_schema(tmp_path):
+    path = tmp_path / "nested" / "folder" / "bot.sqlite3"
+
+    store = await WatchStore.open(path)
+    version = await store.schema_version()
+    await store.close()
+
+    assert path.exists()
+    assert version == len(MIGRATIONS)
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_reopen_keeps_watches(tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    first = await WatchStore.open(path)
+    await add(first, CHAT, ID_A)
+    await first.close()
+
+    second = await WatchStore.open(path)
+    watches = await second.open_watches_of_chat(CHAT)
+    await second.close()
+
+    assert [watch.task_id for watch in watches] == [ID_A]
+    assert watches[0].added_by == 7
+    assert watches[0].source_message_id == 55
+    assert watches[0].state == storage.PENDING
+
+
+async def test_newer_schema_rejected(tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+
+    with pytest.raises(RuntimeError, match="newer than this bot's"):
+        await WatchStore.open(path)
+
+
+async def test_same_watch_added_once(store):
+    first = await add(store, CHAT, ID_A, ID_B)
+    second = await add(store, CHAT, ID_A, ID_B, ID_A)
+
+    assert first.added == [ID_A, ID_B]
+    assert second.added == []
+    assert second.already_watched == [ID_A, ID_B, ID_A]
+    assert await store.count_open(CHAT) == 2
+
+
+async def test_topics_watch_separately(store):
+    await add(store, CHAT, ID_A, thread_id=5)
+    result = await add(store, CHAT, ID_A, thread_id=6)
+
+    watches = await store.open_watches_of_task(ID_A)
+    assert result.added == [ID_A]
+    assert sorted(watch.thread_id for watch in watches) == [5, 6]
+
+
+async def test_chats_share_a_task(store):
+    await add(store, CHAT, ID_A)
+    await add(store, OTHER_CHAT, ID_A)
+
+    watches = await store.open_watches_of_task(ID_A)
+
+    assert sorted(watch.chat_id for watch in watches) == [CHAT, OTHER_CHAT]
+
+
+async def test_limit_counts_open_watches_of_chat(store):
+    result = await add(store, CHAT, ID_A, ID_B, ID_C, limit=2)
+
+    assert result.added == [ID_A, ID_B]
+    assert result.over_limit == [ID_C]
+    assert await add(store, OTHER_CHAT, ID_C, limit=2)
+
+
+async def test_closed_watch_reopened(store):
+    await add(store, CHAT, ID_A)
+    [watch] = await store.open_watches_of_chat(CHAT)
+    assert await store.close_watch(watch.id, storage.SUCCEEDED, 200.0)
+    assert not await store.close_watch(watch.id, storage.SUCCEEDED, 201.0)
+
+    result = await add(store, CHAT, ID_A, now=300.0)
+
+    [reopened] = await store.open_watches_of_chat(CHAT)
+    assert result.added == [ID_A]
+    assert reopened.added_at == 300.0
+    assert reopened.notified_at is None
+
+
+async def test_remove_and_remove_all(store):
+    await add(store, CHAT, ID_A, ID_B, ID_C)
+    await add(store, CHAT, ID_A, thread_id=9)
+
+    removed = await store.remove_watches(CHAT, [ID_A, "missing"])
+    count = await store.remove_all(CHAT)
+
+    assert removed == [ID_A]
+    assert count == 2
+    assert await store.count_open(CHAT) == 0
+
+
+async def test_remove_all_of_one_user(store):
+    await add(store, CHAT, ID_A, user=1)
+    await add(store, CHAT, ID_B, user=2)
+
+    assert await store.remove_all(CHAT, added_by=1) == 1
+    assert [watch.task_id for watch in await store.open_watches_of_chat(CHAT)] == [ID_B]
+
+
+async def test_migrate_chat_merges_duplicates(store):
+    await add(store, CHAT, ID_A, ID_B)
+    await add(store, OTHER_CHAT, ID_A)
+
+    moved = await store.migrate_chat(CHAT, OTHER_CHAT)
+
+    assert moved == 1
+    assert await store.count_open(CHAT) == 0
+    assert sorted(w.task_id for w in await store.open_watches_of_chat(OTHER_CHAT)) == [ID_A, ID_B]
+
+
+async def test_open_task_ids_paged_without_repeats(store):
+    task_ids = [f"aaaaaaaa-0000-4000-8000-{n:012d}" for n in range(25)]
+    for task_id in task_ids:
+        await add(store, CHAT, task_id)
+        await add(store, OTHER_CHAT, task_id)
+
+    pages = [page async for page in store.iter_open_task_ids(batch_size=10)]
+
+    assert [len(page) for page in pages] == [10, 10, 5]
+    assert [task_id for page in pages for task_id in page] == sorted(task_ids)
+
+
+async def test_misses_counted_and_reset(store):
+    await add(store, CHAT, ID_A)
+    await add(store, OTHER_CHAT, ID_A)
+
+    await store.record_misses([ID_A])
+    counts = await store.record_misses([ID_A, ID_B])
+    await store.reset_misses([ID_A])
+
+    assert counts == {ID_A: 2}
+    assert {watch.misses for watch in await store.open_watches_of_task(ID_A)} == {0}
+
+
+async def test_expired_and_pruned(store):
+    await add(store, CHAT, ID_A, now=100.0)
+    await add(store, CHAT, ID_B, now=500.0)
+
+    expired = await store.expired_watches(added_before=200.0)
+    await store.close_watch(expired[0].id, storage.EXPIRED, 300.0)
+    pruned = await store.prune_closed(closed_before=400.0)
+
+    assert [watch.task_id for watch in expired] == [ID_A]
+    assert pruned == 1
+    assert await store.get_watch(expired[0].id) is None
+
+
+async def test_drop_chat_removes_every_watch(store):
+    await add(store, CHAT, ID_A, ID_B)
+    await add(store, OTHER_CHAT, ID_A)
+
+    assert await store.drop_chat(CHAT) == 2
+    assert await store.count_open() == 1
+
+
+async def test_failed_deliveries_counted(store):
+    await add(store, CHAT, ID_A)
+    [watch] = await store.open_watches_of_chat(CHAT)
+
+    await store.record_failed_delivery(watch.id)
+
+    assert await store.record_failed_delivery(watch.id) == 2
+
+
+async def test_remove_by_source_message(store):
+    await add(store, CHAT, ID_A, ID_B)
+
+    assert sorted(await store.remove_by_source(CHAT, 55)) == [ID_A, ID_B]
+    assert await store.remove_by_source(CHAT, 55) == []
