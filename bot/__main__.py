@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import sys
 
 from telegram.error import InvalidToken, NetworkError
@@ -12,12 +13,15 @@ from bot.app import build_application
 from bot.logs import configure_logging
 from bot.runner import run_until_stopped
 from bot.settings import SettingsError, load_settings
+from bot.storage import DatabaseInUseError
 
 logger = logging.getLogger("bot")
 
 # Exit status for a missing or invalid setting, as for a command-line usage error.
 EXIT_SETTINGS = 2
-EXIT_UNREACHABLE = 1
+# Exit status for a failure outside the bot's settings: the Bot API out of reach, or the
+# database held by another process.
+EXIT_UNAVAILABLE = 1
 
 
 def main() -> int:
@@ -46,13 +50,27 @@ def main() -> int:
             file=sys.stderr,
         )
         return EXIT_SETTINGS
+    except DatabaseInUseError as error:
+        print(
+            f"nanobanana-bot: Not started: {error}. Stop the other process first, or give "
+            "this one another DATABASE_PATH.",
+            file=sys.stderr,
+        )
+        return EXIT_UNAVAILABLE
+    except (OSError, sqlite3.Error) as error:
+        print(
+            f"nanobanana-bot: Could not open the database {settings.database_path}: {error}. "
+            "Check DATABASE_PATH and the folder's permissions.",
+            file=sys.stderr,
+        )
+        return EXIT_SETTINGS
     except NetworkError as error:
         print(
             f"nanobanana-bot: Could not reach the Bot API at {settings.telegram_api_base_url}: "
             f"{error}. Check TELEGRAM_API_BASE_URL and the network.",
             file=sys.stderr,
         )
-        return EXIT_UNREACHABLE
+        return EXIT_UNAVAILABLE
     return 0
 
 

@@ -1,67 +1,126 @@
-"""Access control: only the operator's chats may use the bot when a list of chats is set."""
+"""Access control: the chats and users the bot serves, and a command rate limit per user."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 
-from telegram import Update
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 logger = logging.getLogger(__name__)
 
-# How many refused chats the gate remembers, so that each gets its refusal once.
-_MAX_REMEMBERED_CHATS = 10_000
+# How many refused chats and warned users the gate remembers, so that each gets one message.
+_MAX_REMEMBERED = 10_000
 
 
 class AccessGate:
-    """Stops every update from a chat outside `allowed_chat_ids` before any handler runs.
+    """Stops updates the bot must not handle, before any handler runs.
 
-    An empty set lets every chat in. A refused chat gets one short message, the first time it
-    sends a command, that names its chat id so the operator can add it.
+    An update passes when its chat is in `allowed_chat_ids` or its sender is in
+    `allowed_user_ids`; when both sets are empty, every update passes. A refused chat gets
+    one short message, the first time its sender sends a command there, naming the ids the
+    operator would add. Each user may send `commands_per_minute` commands in any minute. The
+    first command over that gets a message saying when to try again, and the rest are ignored.
     """
 
-    def __init__(self, allowed_chat_ids: frozenset[int]) -> None:
+    def __init__(
+        self,
+        allowed_chat_ids: frozenset[int],
+        allowed_user_ids: frozenset[int],
+        commands_per_minute: int,
+    ) -> None:
         self._allowed_chat_ids = allowed_chat_ids
-        self._refused_chats: OrderedDict[int, None] = OrderedDict()
+        self._allowed_user_ids = allowed_user_ids
+        self._rate = RateLimitItemPerMinute(commands_per_minute)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._refused: OrderedDict[tuple[int, int | None], None] = OrderedDict()
+        self._warned_until: OrderedDict[int, float] = OrderedDict()
 
-    def allows(self, chat_id: int | None) -> bool:
-        if not self._allowed_chat_ids:
+    def allows(self, chat_id: int | None, user_id: int | None) -> bool:
+        if not self._allowed_chat_ids and not self._allowed_user_ids:
             return True
-        return chat_id is not None and chat_id in self._allowed_chat_ids
+        if chat_id is not None and chat_id in self._allowed_chat_ids:
+            return True
+        return user_id is not None and user_id in self._allowed_user_ids
 
     async def check_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not isinstance(update, Update):
             return
 
         chat = update.effective_chat
-        if self.allows(chat.id if chat else None):
+        user = update.effective_user
+        chat_id = chat.id if chat else None
+        user_id = user.id if user else None
+        message = update.effective_message
+        is_command = bool(
+            update.message and update.message.text and update.message.text.startswith("/")
+        )
+
+        if not self.allows(chat_id, user_id):
+            if is_command and message is not None and chat_id is not None:
+                await self._refuse(message, chat_id, user_id, context)
+            raise ApplicationHandlerStop
+
+        if is_command and user_id is not None and message is not None:
+            if not self._limiter.hit(self._rate, "commands", str(user_id)):
+                await self._slow_down(message, user_id, context)
+                raise ApplicationHandlerStop
+
+    async def _refuse(
+        self, message: Message, chat_id: int, user_id: int | None, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        key = (chat_id, user_id if self._allowed_user_ids else None)
+        if key in self._refused:
+            return
+        _remember(self._refused, key, None)
+
+        logger.info("Refused chat %s, user %s: not in ALLOWED_CHAT_IDS or ALLOWED_USER_IDS", chat_id, user_id)
+        text = f"This bot serves only its operator's chats. This chat's id is <code>{chat_id}</code>"
+        if self._allowed_user_ids and user_id is not None:
+            text += f", and your user id is <code>{user_id}</code>"
+        await _reply(message, text + ".", context)
+
+    async def _slow_down(
+        self, message: Message, user_id: int, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        now = time.time()
+        if self._warned_until.get(user_id, 0.0) > now:
             return
 
-        message = update.effective_message
-        is_command = bool(message and message.text and message.text.startswith("/"))
-        if chat is not None and is_command and chat.id not in self._refused_chats:
-            self._remember_refusal(chat.id)
-            logger.info("Refused chat %s: not in ALLOWED_CHAT_IDS", chat.id)
-            try:
-                await context.bot.send_message(
-                    chat_id=chat.id,
-                    message_thread_id=message.message_thread_id
-                    if message and message.is_topic_message
-                    else None,
-                    text=(
-                        "This bot serves only its operator's chats. "
-                        f"This chat's id is <code>{chat.id}</code>."
-                    ),
-                    parse_mode=ParseMode.HTML,
-                )
-            except TelegramError as error:
-                logger.info("Refusal to chat %s was not delivered: %s", chat.id, error)
-        raise ApplicationHandlerStop
+        reset_at = self._limiter.get_window_stats(self._rate, "commands", str(user_id)).reset_time
+        wait_seconds = max(1, round(reset_at - now))
+        _remember(self._warned_until, user_id, reset_at)
 
-    def _remember_refusal(self, chat_id: int) -> None:
-        self._refused_chats[chat_id] = None
-        if len(self._refused_chats) > _MAX_REMEMBERED_CHATS:
-            self._refused_chats.popitem(last=False)
+        logger.info("User %s is over the command rate limit in chat %s", user_id, message.chat_id)
+        await _reply(
+            message,
+            f"⏳ Too many commands: this bot takes {self._rate.amount} a minute from each "
+            f"person. Try again in {wait_seconds} s.",
+            context,
+        )
+
+
+async def _reply(message: Message, text: str, context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        await context.bot.send_message(
+            chat_id=message.chat_id,
+            message_thread_id=message.message_thread_id if message.is_topic_message else None,
+            text=text,
+            parse_mode=ParseMode.HTML,
+        )
+    except TelegramError as error:
+        logger.info("Access notice to chat %s was not delivered: %s", message.chat_id, error)
+
+
+def _remember(entries: OrderedDict, key: object, value: object) -> None:  # type: ignore[type-arg]
+    entries[key] = value
+    entries.move_to_end(key)
+    if len(entries) > _MAX_REMEMBERED:
+        entries.popitem(last=False)

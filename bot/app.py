@@ -6,7 +6,6 @@ import logging
 
 import httpx
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -22,6 +21,7 @@ from bot.access import AccessGate
 from bot.client import TaskClient
 from bot.deliver import Delivery
 from bot.errors import error_handler
+from bot.flood import build_rate_limiter
 from bot.handlers import (
     batch_command,
     help_command,
@@ -32,6 +32,7 @@ from bot.handlers import (
 from bot.services import Services, find_services, store_services
 from bot.jobs import poll_job
 from bot.poller import Poller
+from bot.runner import add_before_stop
 from bot.settings import Settings
 from bot.storage import WatchStore
 from bot.updates import PerChatUpdateProcessor
@@ -50,10 +51,6 @@ logger = logging.getLogger(__name__)
 # Handlers of group -1 run before all others: the access gate stops refused chats there.
 _ACCESS_GROUP = -1
 
-# Times a request that Telegram answered with "429 Too Many Requests: retry after N" is
-# sent again, each after waiting the N seconds Telegram asked for.
-FLOOD_RETRIES = 5
-
 
 def build_application(
     settings: Settings, update_processor: BaseUpdateProcessor | None = None
@@ -71,12 +68,8 @@ def build_application(
         .base_file_url(f"{root}/file/bot")
         .concurrent_updates(update_processor or PerChatUpdateProcessor())
         .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=settings.telegram_messages_per_second,
-                overall_time_period=1,
-                group_max_rate=settings.telegram_group_messages_per_minute,
-                group_time_period=60,
-                max_retries=FLOOD_RETRIES,
+            build_rate_limiter(
+                settings.telegram_messages_per_second, settings.telegram_group_messages_per_minute
             )
         )
         .post_init(_start_services)
@@ -85,11 +78,14 @@ def build_application(
     )
     application.bot_data["settings"] = settings
     _add_handlers(application, settings)
+    add_before_stop(application, _stop_polling)
     return application
 
 
 def _add_handlers(application: Application, settings: Settings) -> None:
-    gate = AccessGate(settings.allowed_chat_ids)
+    gate = AccessGate(
+        settings.allowed_chat_ids, settings.allowed_user_ids, settings.user_commands_per_minute
+    )
     application.add_handler(TypeHandler(object, gate.check_update), group=_ACCESS_GROUP)
 
     # Edited messages are ignored, because replying to an edit would repeat a reply in the chat.
@@ -132,7 +128,11 @@ async def _start_services(application: Application) -> None:
     )
     delivery = Delivery(application.bot)
     poller = Poller(
-        store, tasks, delivery, watch_timeout_seconds=settings.watch_timeout_hours * 3600
+        store,
+        tasks,
+        delivery,
+        watch_timeout_seconds=settings.watch_timeout_hours * 3600,
+        poll_interval_seconds=settings.poll_interval_seconds,
     )
     store_services(
         application.bot_data,
@@ -160,6 +160,12 @@ async def _start_services(application: Application) -> None:
         await store.count_open(),
         settings.poll_interval_seconds,
     )
+
+
+async def _stop_polling(application: Application) -> None:
+    services = find_services(application.bot_data)
+    if services is not None:
+        await services.poller.close()
 
 
 async def _stop_services(application: Application) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -22,6 +23,7 @@ from bot.api_errors import (
     TooManyRequestsError,
     error_from_response,
 )
+from bot.api_health import ApiHealth
 from bot.tasks import Task, parse_task
 
 logger = logging.getLogger(__name__)
@@ -62,15 +64,17 @@ class TaskClient:
         self.chunk_size = chunk_size
         self._max_attempts = max_attempts
         self._max_retry_wait = max_retry_wait
+        self.health = ApiHealth()
 
     async def retrieve(self, task_id: str) -> Task | None:
         """Return the task with this id, or None when the API does not know it."""
-        status, body = await self._call({"id": task_id, "action": "retrieve"})
-        if status == 404 or _is_not_found(body):
-            return None
+        with self._tracked():
+            status, body = await self._call({"id": task_id, "action": "retrieve"})
+            if status == 404 or _is_not_found(body):
+                return None
 
-        _raise_for_error_body(status, body)
-        return parse_task(body)
+            _raise_for_error_body(status, body)
+            return parse_task(body)
 
     async def retrieve_batch(self, task_ids: Sequence[str]) -> dict[str, Task]:
         """Return the known tasks among `task_ids`, keyed by id, with one call per chunk."""
@@ -91,27 +95,21 @@ class TaskClient:
             yield chunk, await self._retrieve_chunk(chunk)
 
     async def _retrieve_chunk(self, chunk: list[str]) -> dict[str, Task]:
-        status, body = await self._call({"ids": chunk, "action": "retrieve_batch"})
-        _raise_for_error_body(status, body)
+        with self._tracked():
+            status, body = await self._call({"ids": chunk, "action": "retrieve_batch"})
+            _raise_for_error_body(status, body)
+            return _tasks_of_batch(status, body, chunk)
 
-        # An empty body, `{}` or `"items": null` all mean that no id is known.
-        if body is None or body == {}:
-            return {}
-        if isinstance(body, dict) and "items" in body and body["items"] is None:
-            return {}
-        items = body.get("items") if isinstance(body, dict) else None
-        if not isinstance(items, list):
-            raise InvalidResponseError(
-                "invalid_response", "retrieve_batch returned no list of items", status
-            )
+    @contextlib.contextmanager
+    def _tracked(self) -> Iterator[None]:
+        """Record the outcome of one call, after its retries, in `health`."""
+        try:
+            yield
+        except TaskApiError as error:
+            self.health.record_failure(error)
+            raise
+        self.health.record_success()
 
-        requested = set(chunk)
-        tasks: dict[str, Task] = {}
-        for item in items:
-            task = parse_task(item)
-            if task is not None and task.id in requested:
-                tasks[task.id] = task
-        return tasks
 
     async def _call(self, payload: dict[str, Any]) -> tuple[int, Any]:
         retrying = AsyncRetrying(
@@ -187,6 +185,27 @@ def _chunks(task_ids: Iterable[str], size: int) -> Iterable[list[str]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def _tasks_of_batch(status: int, body: Any, chunk: list[str]) -> dict[str, Task]:
+    # An empty body, `{}` or `"items": null` all mean that no id is known.
+    if body is None or body == {}:
+        return {}
+    if isinstance(body, dict) and "items" in body and body["items"] is None:
+        return {}
+    items = body.get("items") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise InvalidResponseError(
+            "invalid_response", "retrieve_batch returned no list of items", status
+        )
+
+    requested = set(chunk)
+    tasks: dict[str, Task] = {}
+    for item in items:
+        task = parse_task(item)
+        if task is not None and task.id in requested:
+            tasks[task.id] = task
+    return tasks
 
 
 def _raise_for_error_body(status: int, body: Any) -> None:

@@ -10,8 +10,9 @@ _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _REDACTED = "[REDACTED]"
 
 # httpx logs every request URL at INFO, and Bot API URLs contain the bot token. httpcore and
-# hpack log request details at DEBUG. APScheduler logs every run of every job at INFO.
-_QUIET_LOGGERS = ("httpx", "httpcore", "hpack", "apscheduler")
+# hpack log request details at DEBUG. APScheduler logs every run of every job at INFO, and
+# aiosqlite every database operation at DEBUG.
+_QUIET_LOGGERS = ("httpx", "httpcore", "hpack", "apscheduler", "aiosqlite")
 
 
 class RedactSecrets(logging.Filter):

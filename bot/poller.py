@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError, TimedOut
 
 from bot import storage
-from bot.api_errors import TaskApiError
+from bot.api_errors import InvalidTokenError, TaskApiError
 from bot.client import TaskClient
 from bot.deliver import Delivery, Destination
 from bot.render import watch_expired_text, watch_not_found_text
@@ -38,8 +39,12 @@ CLOSED_WATCH_RETENTION_SECONDS = 7 * 24 * 3600
 # Task ids read from the database per page while polling.
 _TASK_ID_PAGE_SIZE = 1000
 
-# How long shutdown waits for a running poll cycle to finish before abandoning it.
-_SHUTDOWN_WAIT_SECONDS = 10.0
+# Maximum pause of polling while the task API fails, and the pause after a rejected token.
+MAX_BACKOFF_SECONDS = 300.0
+
+# How long shutdown waits for a running poll cycle to finish before abandoning it. Docker
+# stops a container with SIGKILL 10 s after SIGTERM, so this stays well below that.
+_SHUTDOWN_WAIT_SECONDS = 5.0
 
 _TOPIC_GONE_MESSAGES = ("message thread not found", "topic_deleted", "topic_closed")
 
@@ -72,28 +77,57 @@ class Poller:
         delivery: Delivery,
         *,
         watch_timeout_seconds: float,
+        poll_interval_seconds: float,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._tasks = tasks
         self._delivery = delivery
         self._watch_timeout_seconds = watch_timeout_seconds
+        self._poll_interval_seconds = poll_interval_seconds
         self._clock = clock
+        self._monotonic = monotonic
         self._lock = asyncio.Lock()
         self._cycle_done = asyncio.Condition()
         self._requested: asyncio.Task[None] | None = None
+        self._current: asyncio.Task[object] | None = None
+        self._stopping = False
+        self._failed_cycles = 0
+        self._resume_at: float | None = None
         self.stats = PollStats()
 
     @property
     def running(self) -> bool:
         return self._lock.locked()
 
+    @property
+    def paused(self) -> bool:
+        """Whether cycles are skipped because the task API failed recently.
+
+        The pause ends at its time, or as soon as any call to the API works again, such as a
+        user's /task.
+        """
+        if self._resume_at is None:
+            return False
+        if not self._tasks.health.failing or self._monotonic() >= self._resume_at:
+            self._resume_at = None
+            return False
+        return True
+
     async def run_cycle(self) -> None:
         """Run one poll cycle, after the one in progress if there is one."""
         async with self._lock:
+            if self._stopping:
+                return
+            self._current = asyncio.current_task()
             try:
-                await self._cycle()
+                if self.paused:
+                    logger.debug("Polling paused while the task API fails")
+                else:
+                    await self._cycle()
             finally:
+                self._current = None
                 async with self._cycle_done:
                     self.stats.cycles += 1
                     self._cycle_done.notify_all()
@@ -116,19 +150,27 @@ class Poller:
             target = self.stats.cycles + count
             await self._cycle_done.wait_for(lambda: self.stats.cycles >= target)
 
-    async def close(self) -> None:
-        """Let a running cycle finish, or abandon it after a while; cancel a requested one.
+    async def close(self, wait_seconds: float = _SHUTDOWN_WAIT_SECONDS) -> None:
+        """Stop polling: let a running cycle finish, or cancel it after `wait_seconds`.
 
-        Abandoning is safe: each watch is closed on its own right after its notification.
+        Cancelling is safe, because each watch is closed on its own right after Telegram
+        accepted its notification. A notification sent but not yet recorded is sent once
+        more after the restart.
         """
-        if self._requested is not None and not self._requested.done():
-            self._requested.cancel()
+        # A cycle that has not started yet returns at once when this is set.
+        self._stopping = True
         try:
-            async with asyncio.timeout(_SHUTDOWN_WAIT_SECONDS):
+            async with asyncio.timeout(wait_seconds):
                 async with self._lock:
-                    pass
+                    return
         except TimeoutError:
-            logger.warning("Poll cycle still running after %.0f s; abandoning it", _SHUTDOWN_WAIT_SECONDS)
+            pass
+
+        current = self._current
+        if current is not None and not current.done():
+            logger.warning("Poll cycle still running after %.0f s; cancelling it", wait_seconds)
+            current.cancel()
+            await asyncio.wait([current])
 
     async def _cycle(self) -> None:
         now = self._clock()
@@ -138,14 +180,39 @@ class Poller:
             async for task_ids in self._store.iter_open_task_ids(_TASK_ID_PAGE_SIZE):
                 async for chunk, tasks in self._tasks.iter_batches(task_ids):
                     await self._handle_chunk(chunk, tasks, now)
+                    if self._stopping:
+                        return
         except TaskApiError as error:
-            self.stats.last_error = str(error)
-            logger.warning("Poll cycle stopped: the task API failed: %s", error)
+            self._back_off(error)
             return
 
+        self._failed_cycles = 0
         self.stats.last_success_at = now
         self.stats.last_error = None
         await self._store.prune_closed(now - CLOSED_WATCH_RETENTION_SECONDS)
+
+    def _back_off(self, error: TaskApiError) -> None:
+        """Pause polling after a failed cycle, longer after each failure in a row.
+
+        The task API's health logs the failing period once; this only logs at debug level.
+        """
+        self._failed_cycles += 1
+        self.stats.last_error = str(error)
+
+        if isinstance(error, InvalidTokenError):
+            delay = MAX_BACKOFF_SECONDS
+        else:
+            ceiling = self._poll_interval_seconds * 2 ** (self._failed_cycles - 1)
+            delay = random.uniform(0.5, 1.0) * min(MAX_BACKOFF_SECONDS, ceiling)
+            retry_after = getattr(error, "retry_after", None)
+            if retry_after is not None:
+                delay = max(delay, min(MAX_BACKOFF_SECONDS, retry_after))
+
+        self._resume_at = self._monotonic() + delay
+        logger.debug(
+            "Poll cycle failed (%d in a row): %s; next poll in %.0f s",
+            self._failed_cycles, error, delay,
+        )
 
     async def _handle_chunk(self, chunk: Sequence[str], tasks: dict[str, Task], now: float) -> None:
         missing = [task_id for task_id in chunk if task_id not in tasks]

@@ -27,6 +27,8 @@ EXAMPLE_TASK_ID_2 = "5a1e9c3d-7b2f-4e8a-b6c4-2d9f0e1a3b7c"
 _MAX_ECHO_LENGTH = 60
 # How much of a prompt a status line shows.
 _MAX_PROMPT_EXCERPT = 200
+# How many invalid ids a reply names one by one; the rest are counted.
+MAX_INVALID_SHOWN = 10
 
 
 class WatchLine(Protocol):
@@ -203,8 +205,10 @@ def batch_summary_text(
         parts.append(f"{not_found} not found")
     if invalid:
         parts.append(f"{len(invalid)} invalid")
-    for value in invalid:
+    for value in invalid[:MAX_INVALID_SHOWN]:
         lines.append(f"⚠️ {echo(value)} is not a valid task id")
+    if len(invalid) > MAX_INVALID_SHOWN:
+        lines.append(f"⚠️ and {len(invalid) - MAX_INVALID_SHOWN} more values that are not task ids")
 
     total = len(task_ids) + len(invalid)
     header = f"<b>{total} task{'s' if total != 1 else ''}</b>: " + ", ".join(parts)
@@ -337,7 +341,17 @@ def unwatched_text(removed: Sequence[str], not_watched: Sequence[str]) -> str:
 def unwatched_all_text(count: int) -> str:
     if count == 0:
         return "This chat watches no tasks."
-    return f"Stopped watching all {_count(count, 'task')} of this chat."
+    if count == 1:
+        return "Stopped watching the only task of this chat."
+    return f"Stopped watching all {count} tasks of this chat."
+
+
+def unwatched_own_text(count: int) -> str:
+    """Return the reply to /unwatch all from a group member who is not an administrator."""
+    return (
+        f"Stopped watching the {_count(count, 'task')} you added here. Only the group's "
+        "administrators can stop the watches that others added."
+    )
 
 
 def watch_list_text(watches: Sequence[WatchLine], limit: int, now: float) -> str:

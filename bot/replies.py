@@ -99,8 +99,12 @@ async def send_api_error(
     *,
     reply_to: int | None = None,
 ) -> None:
-    """Tell the chat that the task API failed, and log the error with its code and trace id."""
-    logger.warning(
+    """Tell the chat that the task API failed, and log the error with its code and trace id.
+
+    The task API's health logs each failing period once at warning level; this line, one per
+    command, is at info level.
+    """
+    logger.info(
         "Task API call for chat %s failed, tasks %s: %s",
         destination.chat_id,
         ", ".join(task_ids),

@@ -89,6 +89,16 @@ class Settings(BaseSettings):
         le=10_000,
         description="the maximum number of messages the bot sends per minute to one group",
     )
+    allowed_user_ids: Annotated[frozenset[int], NoDecode] = Field(
+        frozenset(),
+        description="a comma-separated list of numeric user ids, or empty for every user",
+    )
+    user_commands_per_minute: int = Field(
+        20,
+        ge=1,
+        le=10_000,
+        description="the maximum number of commands one user may send per minute",
+    )
     log_level: LogLevel = Field(
         "INFO",
         description="one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
@@ -150,7 +160,7 @@ class Settings(BaseSettings):
             raise ValueError("has a query or fragment")
         return url
 
-    @field_validator("allowed_chat_ids", mode="before")
+    @field_validator("allowed_chat_ids", "allowed_user_ids", mode="before")
     @classmethod
     def _split_chat_ids(cls, value: Any) -> Any:
         if not isinstance(value, str):

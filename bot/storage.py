@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,17 +83,34 @@ _WATCH_COLUMNS = (
 )
 
 
-class WatchStore:
-    """The watches of every chat, in one SQLite database file shared by handlers and poller."""
+class DatabaseInUseError(Exception):
+    """Another process has the database open, and two pollers would notify every chat twice."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+
+class WatchStore:
+    """The watches of every chat, in one SQLite database file shared by handlers and poller.
+
+    One process at a time may open a database: it holds an exclusive lock on the file
+    `<database>.lock` until it closes the store or exits.
+    """
+
+    def __init__(self, connection: aiosqlite.Connection, lock_fd: int) -> None:
         self._db = connection
+        self._lock_fd = lock_fd
 
     @classmethod
     async def open(cls, path: Path) -> WatchStore:
-        """Open (or create) the database at `path` and upgrade its schema to the latest."""
+        """Open (or create) the database at `path` and upgrade its schema to the latest.
+
+        Raises DatabaseInUseError when another process has it open.
+        """
         path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(path, isolation_level=None)
+        lock_fd = _lock_database(path)
+        try:
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except BaseException:
+            _unlock_database(lock_fd)
+            raise
         try:
             await connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
             await connection.execute("PRAGMA journal_mode = WAL")
@@ -99,11 +118,17 @@ class WatchStore:
             await _migrate(connection)
         except BaseException:
             await connection.close()
+            _unlock_database(lock_fd)
             raise
-        return cls(connection)
+        return cls(connection, lock_fd)
 
     async def close(self) -> None:
-        await self._db.close()
+        try:
+            await self._db.close()
+        finally:
+            if self._lock_fd >= 0:
+                _unlock_database(self._lock_fd)
+                self._lock_fd = -1
 
     async def schema_version(self) -> int:
         async with self._db.execute("PRAGMA user_version") as cursor:
@@ -376,6 +401,27 @@ async def _migrate(connection: aiosqlite.Connection) -> None:
                 await connection.execute("ROLLBACK")
             raise
         logger.info("Database schema upgraded to version %d", number)
+
+
+def _lock_database(path: Path) -> int:
+    lock_path = path.with_name(path.name + ".lock")
+    lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(lock_fd)
+        raise DatabaseInUseError(
+            f"another bot process is using the database {path} (locked through {lock_path})"
+        ) from None
+    # The lock file contains the id of the process that holds the lock.
+    os.ftruncate(lock_fd, 0)
+    os.write(lock_fd, f"{os.getpid()}\n".encode())
+    return lock_fd
+
+
+def _unlock_database(lock_fd: int) -> None:
+    fcntl.flock(lock_fd, fcntl.LOCK_UN)
+    os.close(lock_fd)
 
 
 def _thread_key(thread_id: int | None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,6 +124,8 @@ def _as_text(value: Any) -> str | None:
 
 
 def _as_number(value: Any) -> float | None:
+    # Python's json module reads NaN and Infinity, which no timestamp can be.
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    number = float(value)
+    return number if math.isfinite(number) else None

@@ -6,17 +6,20 @@ from __future__ import annotations
 import logging
 import time
 
-from telegram import ChatMember, Update
-from telegram.error import BadRequest
+from telegram import ChatMember, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.handlers import command_argument, destination_of
 from bot.ids import parse_task_ids
 from bot.render import (
+    MAX_INVALID_SHOWN,
     batch_too_many_ids_text,
     invalid_id_text,
     unwatch_usage_text,
     unwatched_all_text,
+    unwatched_own_text,
     unwatched_text,
     watch_added_text,
     watch_list_text,
@@ -43,7 +46,7 @@ async def watch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await services.delivery.send_text(destination, watch_usage_text(), reply_to=reply_to)
         return
     if parsed.invalid:
-        text = "\n".join(invalid_id_text(value) for value in parsed.invalid[:10])
+        text = "\n".join(invalid_id_text(value) for value in parsed.invalid[:MAX_INVALID_SHOWN])
         await services.delivery.send_text(
             destination, f"{text}\nNothing was added. Fix the ids and send /watch again.",
             reply_to=reply_to,
@@ -88,11 +91,15 @@ async def unwatch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     reply_to = message.message_id
 
     if argument.lower() == "all":
-        removed = await services.store.remove_all(message.chat_id)
+        if await _is_chat_admin(message, context):
+            removed = await services.store.remove_all(message.chat_id)
+            text = unwatched_all_text(removed)
+        else:
+            user_id = message.from_user.id if message.from_user else None
+            removed = await services.store.remove_all(message.chat_id, added_by=user_id)
+            text = unwatched_own_text(removed)
         logger.info("Chat %s: /unwatch all removed %d watches", message.chat_id, removed)
-        await services.delivery.send_text(
-            destination, unwatched_all_text(removed), reply_to=reply_to
-        )
+        await services.delivery.send_text(destination, text, reply_to=reply_to)
         return
 
     parsed = parse_task_ids(argument)
@@ -107,8 +114,32 @@ async def unwatch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     not_watched = [task_id for task_id in parsed.valid if task_id not in removed]
     text = unwatched_text(removed, not_watched)
     if parsed.invalid:
-        text += "\n" + "\n".join(invalid_id_text(value) for value in parsed.invalid[:10])
+        text += "\n" + "\n".join(
+            invalid_id_text(value) for value in parsed.invalid[:MAX_INVALID_SHOWN]
+        )
     await services.delivery.send_text(destination, text, reply_to=reply_to)
+
+
+async def _is_chat_admin(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Tell whether the sender may stop every watch of the chat: anyone in a private chat, and
+    the owner and administrators of a group, anonymous administrators included."""
+    if message.chat.type == ChatType.PRIVATE:
+        return True
+    # An anonymous administrator's message is sent on behalf of the group itself.
+    if message.sender_chat is not None and message.sender_chat.id == message.chat_id:
+        return True
+    if message.from_user is None:
+        return False
+
+    try:
+        member = await context.bot.get_chat_member(message.chat_id, message.from_user.id)
+    except TelegramError as error:
+        logger.warning(
+            "Could not check whether user %s administers chat %s: %s",
+            message.from_user.id, message.chat_id, error,
+        )
+        return False
+    return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 
 
 async def watches_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

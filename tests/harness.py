@@ -51,6 +51,7 @@ def make_settings(telegram: FakeTelegram, task_api: FakeTaskApi, **overrides: An
         "poll_interval_seconds": 3600,
         "telegram_messages_per_second": 1000,
         "telegram_group_messages_per_minute": 1000,
+        "user_commands_per_minute": 1000,
         "log_level": "DEBUG",
     }
     values.update(overrides)

@@ -212,7 +212,7 @@ async def test_forum_topic_reply_in_topic(bot, telegram, task_api):
 async def test_api_error_explained_and_logged(bot, telegram, task_api, caplog, status, body, words, log_words):
     payload = {"success": False, "error": body, "trace_id": "trace-abc-123"}
     task_api.script(*[ScriptedResponse(status=status, body=json.dumps(payload).encode())] * 3)
-    caplog.set_level(logging.WARNING, logger="bot")
+    caplog.set_level(logging.INFO, logger="bot")
 
     await bot.command(f"/task {UNKNOWN_ID}")
 

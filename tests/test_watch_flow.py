@@ -207,6 +207,7 @@ async def test_stop_watching_button(bot, telegram, task_api):
 
 async def test_unwatch_some_and_all(bot, telegram, task_api):
     third = "bbbbbbbb-0000-4000-8000-000000000003"
+    telegram.chat_admins[GROUP["id"]] = {ALICE}
     await bot.command(f"/watch {TASK_ID} {OTHER_ID} {third}", chat=GROUP)
 
     await bot.command(f"/unwatch {TASK_ID} cccccccc-0000-4000-8000-000000000009", chat=GROUP)
@@ -476,6 +477,10 @@ async def test_api_failure_keeps_watches(bot, telegram, task_api):
     await bot.services.poller.run_cycle()
     assert photos_to(telegram, GROUP["id"]) == []
     assert bot.services.poller.stats.last_error is not None
+    assert bot.services.poller.paused
+
+    # Any call that works again, here a user's /task, ends the pause.
+    await bot.command(f"/task {TASK_ID}", chat=private_chat(BOB), from_user=BOB)
     await bot.services.poller.run_cycle()
 
     assert len(photos_to(telegram, GROUP["id"])) == 1

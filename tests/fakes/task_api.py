@@ -41,6 +41,8 @@ class ScriptedResponse:
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # Only a call of this action takes the response; None lets any call take it.
+    action: str | None = None
 
 
 @dataclass
@@ -131,8 +133,8 @@ class FakeTaskApi:
         if self.latency:
             await asyncio.sleep(self.latency)
 
-        if self.scripted:
-            scripted = self.scripted.popleft()
+        scripted = self._take_scripted(action)
+        if scripted is not None:
             if scripted.delay:
                 await asyncio.sleep(scripted.delay)
             return web.Response(
@@ -149,6 +151,13 @@ class FakeTaskApi:
         if action == "retrieve_batch":
             return self._retrieve_batch(ids)
         return _error(400, "api_not_implemented", f"action {action!r} is not implemented")
+
+    def _take_scripted(self, action: str | None) -> ScriptedResponse | None:
+        for scripted in self.scripted:
+            if scripted.action is None or scripted.action == action:
+                self.scripted.remove(scripted)
+                return scripted
+        return None
 
     def _retrieve(self, task_id: str) -> web.Response:
         raw = self.tasks.get(task_id)

@@ -253,6 +253,13 @@ class FakeTelegram:
         call = Call(method=method, params=params, files=files, at=time.monotonic())
 
         if method == "getUpdates":
+            fault = self._take_fault(call)
+            if fault is not None:
+                call.ok = False
+                call.error_code = fault.error_code
+                call.description = fault.description
+                await self._record(call)
+                return _error_response(fault.error_code, fault.description, fault.parameters)
             result = await self._get_updates(params)
             return web.json_response({"ok": True, "result": result})
 
