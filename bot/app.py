@@ -19,6 +19,7 @@ from telegram.ext import (
 from bot.access import AccessGate
 from bot.client import TaskClient
 from bot.deliver import Delivery
+from bot.download import ImageDownloader, new_download_client
 from bot.errors import error_handler
 from bot.handlers import (
     batch_command,
@@ -52,6 +53,9 @@ def build_application(
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
         .concurrent_updates(update_processor or PerChatUpdateProcessor())
+        .read_timeout(settings.telegram_timeout_seconds)
+        .write_timeout(settings.telegram_timeout_seconds)
+        .media_write_timeout(settings.telegram_timeout_seconds)
         .rate_limiter(AIORateLimiter())
         .post_init(_start_services)
         .post_shutdown(_stop_services)
@@ -97,9 +101,13 @@ async def _start_services(application: Application) -> None:
         max_attempts=settings.api_max_attempts,
         max_retry_wait=settings.api_retry_max_wait_seconds,
     )
+    downloads = new_download_client()
+    delivery = Delivery(application.bot, ImageDownloader(downloads))
     store_services(
         application.bot_data,
-        Services(settings=settings, http=http, tasks=tasks, delivery=Delivery(application.bot)),
+        Services(
+            settings=settings, http=http, tasks=tasks, delivery=delivery, downloads=downloads
+        ),
     )
     logger.info("Bot @%s started", application.bot.username)
 
@@ -108,4 +116,5 @@ async def _stop_services(application: Application) -> None:
     services = find_services(application.bot_data)
     if services is not None:
         await services.http.aclose()
+        await services.downloads.aclose()
     logger.info("Bot stopped")
