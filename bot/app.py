@@ -20,6 +20,7 @@ from telegram.ext import (
 from bot.access import AccessGate
 from bot.client import TaskClient
 from bot.deliver import Delivery
+from bot.download import ImageDownloader, new_download_client
 from bot.errors import error_handler
 from bot.flood import build_rate_limiter
 from bot.handlers import (
@@ -29,10 +30,10 @@ from bot.handlers import (
     task_command,
     unknown_command,
 )
-from bot.services import Services, find_services, store_services
 from bot.jobs import poll_job
 from bot.poller import Poller
 from bot.runner import add_before_stop
+from bot.services import Services, find_services, store_services
 from bot.settings import Settings
 from bot.storage import WatchStore
 from bot.updates import PerChatUpdateProcessor
@@ -67,6 +68,9 @@ def build_application(
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
         .concurrent_updates(update_processor or PerChatUpdateProcessor())
+        .read_timeout(settings.telegram_timeout_seconds)
+        .write_timeout(settings.telegram_timeout_seconds)
+        .media_write_timeout(settings.telegram_timeout_seconds)
         .rate_limiter(
             build_rate_limiter(
                 settings.telegram_messages_per_second, settings.telegram_group_messages_per_minute
@@ -126,7 +130,8 @@ async def _start_services(application: Application) -> None:
         max_attempts=settings.api_max_attempts,
         max_retry_wait=settings.api_retry_max_wait_seconds,
     )
-    delivery = Delivery(application.bot)
+    downloads = new_download_client()
+    delivery = Delivery(application.bot, ImageDownloader(downloads))
     poller = Poller(
         store,
         tasks,
@@ -141,6 +146,7 @@ async def _start_services(application: Application) -> None:
             http=http,
             tasks=tasks,
             delivery=delivery,
+            downloads=downloads,
             store=store,
             poller=poller,
         ),
@@ -174,4 +180,5 @@ async def _stop_services(application: Application) -> None:
         await services.poller.close()
         await services.store.close()
         await services.http.aclose()
+        await services.downloads.aclose()
     logger.info("Bot stopped")

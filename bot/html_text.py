@@ -22,6 +22,11 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def plain_text(markup: str) -> str:
+    """Return the text Telegram shows for HTML markup: tags removed, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]*>", "", markup))
+
+
 def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -112,8 +117,7 @@ def split_html(markup: str, max_length: int = MAX_TEXT_LENGTH) -> list[str]:
 
 def _append_chunk(chunks: list[str], chunk: str) -> None:
     # Telegram rejects a message with no visible text, so a chunk of tags and spaces is dropped.
-    text = html.unescape(re.sub(r"<[^>]*>", "", chunk))
-    if text.strip():
+    if plain_text(chunk).strip():
         chunks.append(chunk.strip("\n"))
 
 

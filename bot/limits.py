@@ -27,5 +27,10 @@ MAX_DOCUMENT_UPLOAD_BYTES = FileSizeLimit.FILESIZE_UPLOAD
 MAX_PHOTO_DIMENSIONS_SUM = 10_000
 MAX_PHOTO_ASPECT_RATIO = 20
 
+# Image formats (Pillow's names) that are sent as photos unchanged. Bot authors report that
+# Telegram turns a WebP sent as a photo into a sticker, which hides the caption, so every
+# other format is converted to one of these first.
+PHOTO_FORMATS = frozenset({"JPEG", "PNG"})
+
 # Data attached to an inline button.
 MAX_CALLBACK_DATA_BYTES = 64

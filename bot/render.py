@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -47,6 +48,11 @@ class Album:
     urls: tuple[str, ...]
     caption: str
     task_ids: tuple[str, ...]
+    # The task of each URL, in the same order.
+    url_task_ids: tuple[str, ...] = ()
+    # HTML with the full prompts that the caption had to cut, sent after the images; empty
+    # when the caption shows every prompt whole.
+    full_prompts: str = ""
 
 
 def help_text(max_batch_ids: int) -> str:
@@ -241,6 +247,8 @@ def plan_albums(tasks: Sequence[Task]) -> list[Album]:
                 urls=tuple(url for _, url in chunk),
                 caption=album_caption(album_tasks),
                 task_ids=tuple(task.id for task in album_tasks),
+                url_task_ids=tuple(task.id for task, _ in chunk),
+                full_prompts=full_prompts_text(album_tasks),
             )
         )
     return albums
@@ -252,16 +260,70 @@ def album_caption(tasks: Sequence[Task]) -> str:
     Prompts are cut as plain text before escaping, so a cut never falls inside a tag or an
     entity. Each task gets an equal share of the room left by the fixed parts.
     """
-    id_lines = [f"🆔 {task_id_code(task.id)}" for task in tasks]
-    # Each block adds a new line before its id line and a blank line before the next block.
-    fixed_length = sum(visible_length(line) for line in id_lines) + 3 * len(tasks)
-    share = max(0, (MAX_CAPTION_LENGTH - fixed_length) // max(1, len(tasks)))
-
+    share = _prompt_share(tasks)
     blocks = []
-    for task, id_line in zip(tasks, id_lines, strict=True):
-        prompt = escape(cut_plain(task.prompt, share - 1)) if task.prompt and share > 1 else ""
-        blocks.append(f"{prompt}\n{id_line}" if prompt else id_line)
+    for task in tasks:
+        id_line = _caption_id_line(task)
+        prompt = _caption_prompt(task, share)
+        blocks.append(f"{escape(prompt)}\n{id_line}" if prompt else id_line)
     return "\n\n".join(blocks)
+
+
+def full_prompts_text(tasks: Sequence[Task]) -> str:
+    """Return the prompts that album_caption(tasks) cuts, in full, or "" when it cuts none.
+
+    Each prompt sits in an expandable quote, so that a long one does not fill the chat.
+    """
+    share = _prompt_share(tasks)
+    blocks = [
+        f"📝 Full prompt of task {task_id_code(task.id)}:\n"
+        f"<blockquote expandable>{escape(task.prompt)}</blockquote>"
+        for task in tasks
+        if task.prompt and _caption_prompt(task, share) != task.prompt
+    ]
+    return "\n\n".join(blocks)
+
+
+def unsent_images_text(images: Sequence[tuple[str, str | None, str]], caption: str = "") -> str:
+    """Return a text that links each image Telegram did not take, with the reason.
+
+    `images` holds (URL, task id or None, reason) triples. `caption` is the album's caption,
+    given when no message of the album carried it, and goes first.
+    """
+    if len(images) == 1:
+        header = "⚠️ This image could not be sent as a photo or a file, so here is its link:"
+    else:
+        header = (
+            f"⚠️ {len(images)} images could not be sent as photos or files, "
+            "so here are their links:"
+        )
+
+    lines = [header]
+    for url, task_id, reason in images:
+        link = f'<a href="{html.escape(url)}">{escape(url)}</a>'
+        of_task = f" (task {task_id_code(task_id)})" if task_id else ""
+        lines.append(f"• {link}{of_task}: {escape(reason)}.")
+
+    text = "\n".join(lines)
+    return f"{caption}\n\n{text}" if caption else text
+
+
+def _caption_id_line(task: Task) -> str:
+    return f"🆔 {task_id_code(task.id)}"
+
+
+def _prompt_share(tasks: Sequence[Task]) -> int:
+    """Return how many UTF-16 code units of the caption each task's prompt may take."""
+    # Each block adds a new line before its id line and a blank line before the next block.
+    fixed_length = sum(visible_length(_caption_id_line(task)) for task in tasks) + 3 * len(tasks)
+    return max(0, (MAX_CAPTION_LENGTH - fixed_length) // max(1, len(tasks)))
+
+
+def _caption_prompt(task: Task, share: int) -> str:
+    """Return a task's prompt as plain text, cut to its share of the caption."""
+    if not task.prompt or share <= 1:
+        return ""
+    return cut_plain(task.prompt, share - 1)
 
 
 def _failure_reason(task: Task) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardMarkup
 
 from bot.api_errors import TaskApiError
-from bot.deliver import Delivery, Destination
+from bot.deliver import AlbumResult, Delivery, Destination
 from bot.render import (
     api_error_text,
     batch_summary_text,
@@ -84,11 +84,26 @@ async def send_images(
     tasks: Sequence[Task],
     *,
     reply_to: int | None = None,
-) -> None:
+) -> list[AlbumResult]:
+    """Send the images of finished tasks in albums of up to 10, and return each album's result.
+
+    When an album's caption had to cut a prompt, a text with the full prompt follows the
+    album as a reply to its first message.
+    """
+    results = []
     for position, album in enumerate(plan_albums(tasks)):
-        await delivery.send_album(
+        result = await delivery.send_album(
             destination, album, reply_to=reply_to if position == 0 else None
         )
+        results.append(result)
+        if album.full_prompts and result.messages:
+            await delivery.send_text(
+                destination,
+                album.full_prompts,
+                reply_to=result.messages[0].message_id,
+                task_ids=album.task_ids,
+            )
+    return results
 
 
 async def send_api_error(

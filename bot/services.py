@@ -19,11 +19,14 @@ _SERVICES_KEY = "services"
 @dataclass(slots=True)
 class Services:
     settings: Settings
+    # The task API's client.
     http: httpx.AsyncClient
     tasks: TaskClient
     delivery: Delivery
     store: WatchStore
     poller: Poller
+    # The client that downloads images which Telegram could not fetch by URL.
+    downloads: httpx.AsyncClient
 
 
 def store_services(bot_data: dict[object, object], services: Services) -> None:

@@ -133,6 +133,15 @@ class Settings(BaseSettings):
         le=600,
         description="a number of seconds to wait for one task API response, greater than 0",
     )
+    telegram_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description=(
+            "a number of seconds to wait for the Bot API server to take one request and to "
+            "respond to it, greater than 0"
+        ),
+    )
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from tests.fakes.images import png_bytes
+from tests.fakes.images import noise_png_bytes, png_bytes
 from tests.fakes.task_api import FakeTaskApi
 from tests.fakes.telegram_server import FakeTelegram
 from tests.harness import API_TOKEN, BOT_TOKEN, BotHarness, started_bot
@@ -62,6 +62,18 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
     yield
+
+
+@pytest.fixture(scope="session")
+def png_7mb() -> bytes:
+    """An incompressible PNG of about 7.2 MB: over the 5 MB Telegram downloads for a photo."""
+    return noise_png_bytes(1600, 1500)
+
+
+@pytest.fixture(scope="session")
+def png_15mb() -> bytes:
+    """An incompressible PNG of about 15.2 MB: over the 10 MB of an uploaded photo."""
+    return noise_png_bytes(2300, 2200)
 
 
 @pytest.fixture

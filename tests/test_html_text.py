@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.html_text import cut_plain, escape, split_html, utf16_length, visible_length
+from bot.html_text import (
+    cut_plain,
+    escape,
+    plain_text,
+    split_html,
+    utf16_length,
+    visible_length,
+)
 from tests.fakes.telegram_html import parse_html
 
 
@@ -113,3 +120,17 @@ def test_split_html_short_text_one_part():
 
 def test_split_html_drops_empty_parts():
     assert split_html("<b></b>\n\n") == []
+
+
+@pytest.mark.parametrize(
+    ("markup", "text"),
+    [
+        ("<b>cats &amp; dogs</b>", "cats & dogs"),
+        ("1 &lt; 2 &gt; 0", "1 < 2 > 0"),
+        ('<a href="https://x/?a=1&amp;b=2">link</a>', "link"),
+        ("<blockquote expandable>🍌&#127820;</blockquote>", "🍌🍌"),
+        ("plain", "plain"),
+    ],
+)
+def test_plain_text_removes_markup(markup, text):
+    assert plain_text(markup) == text

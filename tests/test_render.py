@@ -21,10 +21,12 @@ from bot.render import (
     api_error_text,
     batch_summary_text,
     format_age,
+    full_prompts_text,
     help_text,
     invalid_id_text,
     pending_text,
     plan_albums,
+    unsent_images_text,
 )
 from bot.tasks import Task, TaskImage, TaskState
 from tests.fakes.telegram_html import parse_html
@@ -165,3 +167,55 @@ def test_help_lists_each_command_with_example():
     assert "/batch 4d320ead" in text
     assert "/help" in text
     assert "up to 50 tasks" in text
+
+
+def test_full_prompts_only_for_cut_prompts():
+    short = finished_task("task-short", 1, "a cat")
+    long = finished_task("task-long", 1, "a <dog> & " * 200)
+
+    text = full_prompts_text([short, long])
+
+    assert parse_html(text) == f"📝 Full prompt of task task-long:\n{long.prompt}"
+    assert "<blockquote expandable>" in text
+
+
+def test_full_prompts_empty_when_caption_fits():
+    assert full_prompts_text([finished_task(ID_1, 1, "p" * 900)]) == ""
+    assert full_prompts_text([finished_task(ID_1, 1, "")]) == ""
+
+
+def test_plan_albums_keeps_task_of_each_url():
+    tasks = [finished_task("task-a", 3), finished_task("task-b", 9, "b" * 1200)]
+
+    first, second = plan_albums(tasks)
+
+    assert first.url_task_ids == ("task-a",) * 3 + ("task-b",) * 7
+    assert second.url_task_ids == ("task-b",) * 2
+    assert "task-b" in parse_html(first.full_prompts)
+    assert "task-a" not in parse_html(first.full_prompts)
+
+
+def test_unsent_images_text_links_each_image():
+    url = "https://cdn.example/a.png?x=1&y=<2>"
+
+    text = unsent_images_text([(url, "task-a", "it is not an image (text/html)")])
+
+    assert '<a href="https://cdn.example/a.png?x=1&amp;y=&lt;2&gt;">' in text
+    assert parse_html(text) == (
+        "⚠️ This image could not be sent as a photo or a file, so here is its link:\n"
+        f"• {url} (task task-a): it is not an image (text/html)."
+    )
+
+
+def test_unsent_images_text_puts_caption_first():
+    images = [("https://a/1.png", None, "HTTP 404"), ("https://a/2.png", "t", "HTTP 403")]
+
+    text = parse_html(unsent_images_text(images, caption="<b>cats</b>"))
+
+    assert text.splitlines() == [
+        "cats",
+        "",
+        "⚠️ 2 images could not be sent as photos or files, so here are their links:",
+        "• https://a/1.png: HTTP 404.",
+        "• https://a/2.png (task t): HTTP 403.",
+    ]

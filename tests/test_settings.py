@@ -57,6 +57,7 @@ def test_missing_tokens_each_named():
         ("ACEDATA_API_BASE_URL", "api.acedata.cloud", "ACEDATA_API_BASE_URL='api.acedata.cloud'"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD': expected one of DEBUG"),
         ("BATCH_MAX_IDS", "0", "BATCH_MAX_IDS='0': expected the maximum number"),
+        ("TELEGRAM_TIMEOUT_SECONDS", "0", "TELEGRAM_TIMEOUT_SECONDS='0': expected a number of"),
     ],
 )
 def test_invalid_value_named_with_fix(monkeypatch, required, name, value, expected):

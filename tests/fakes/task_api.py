@@ -52,6 +52,8 @@ class ImageFile:
     status: int = 200
     chunked: bool = False
     delay: float = 0.0
+    # How many requests get HTTP 503 before the image is served, as from a flaky CDN.
+    failures: int = 0
 
 
 class FakeTaskApi:
@@ -64,6 +66,8 @@ class FakeTaskApi:
         self.tasks: dict[str, bytes] = {}
         self.images: dict[str, ImageFile] = {}
         self.calls: list[ApiCall] = []
+        # The raw target of each image request (path and query, escapes as received), without
+        # its leading slash.
         self.image_requests: list[str] = []
         self.scripted: deque[ScriptedResponse] = deque()
         self._runner: web.AppRunner | None = None
@@ -95,7 +99,11 @@ class FakeTaskApi:
         return task["id"]
 
     def add_image(self, path: str, data: bytes, **options: Any) -> str:
-        """Serve `data` at `path` and return its URL on this server."""
+        """Serve `data` at `path` and return its URL on this server.
+
+        `path` may carry a query string. It is matched byte for byte against the raw request
+        target, so `%2B` and `+` are different images.
+        """
         path = path.lstrip("/")
         self.images[path] = ImageFile(data=data, **options)
         return f"{self.base_url}/{path}"
@@ -180,13 +188,16 @@ class FakeTaskApi:
         return web.json_response({"items": items, "count": len(items)})
 
     async def _handle_image(self, request: web.Request) -> web.StreamResponse:
-        path = request.match_info["path"]
+        path = request.raw_path.removeprefix("/")
         self.image_requests.append(path)
         image = self.images.get(path)
         if image is None:
             return web.Response(status=404, text="not found")
         if image.delay:
             await asyncio.sleep(image.delay)
+        if image.failures > 0:
+            image.failures -= 1
+            return web.Response(status=503, text="service unavailable")
         if image.status != 200:
             return web.Response(status=image.status, body=image.data, content_type=image.content_type)
         if not image.chunked:

@@ -2,14 +2,17 @@
 
 It responds to the methods this bot calls as Telegram does: the same envelopes, the same
 error descriptions and the same limits (text and caption lengths, album sizes, photo sizes
-and dimensions). Like Telegram, it downloads a photo or document given as a URL, and it
-remembers a URL it failed to fetch. Hosts that are not on loopback are never contacted:
-`cdn_hosts` maps such a host to a local server, and any other host counts as unreachable.
+and dimensions). Like Telegram, it downloads a photo or document given as a URL, byte for
+byte as given, and it remembers a URL it failed to fetch. Hosts that are not on loopback are
+never contacted: `cdn_hosts` maps such a host to a local server, and any other host counts as
+unreachable. A WebP sent as a photo becomes a sticker without its caption, as bot authors
+report of Telegram.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import itertools
 import json
@@ -21,6 +24,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import ClientSession, ClientTimeout, web
 from PIL import Image
+from yarl import URL
 
 from tests.fakes.loopback import start_site
 
@@ -131,6 +135,22 @@ class Fault:
 
 
 @dataclass
+class Stall:
+    """A scripted timeout: the next `times` matching calls get their response only after
+    `seconds`, or when the fake stops, so that the bot times out first.
+
+    With `deliver`, the fake acts on the request first and records it as delivered, as when
+    Telegram sent the message but its response was late or lost.
+    """
+
+    method: str
+    seconds: float
+    deliver: bool = True
+    chat_id: int | None = None
+    times: int = 1
+
+
+@dataclass
 class _ChatLimiter:
     """Telegram's flood limits, as sliding windows of send times per chat and overall."""
 
@@ -155,6 +175,7 @@ class FakeTelegram:
         self.cdn_hosts = dict(cdn_hosts or {})
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
+        self.stalls: list[Stall] = []
         self.blocked_chats: set[int] = set()
         self.migrated_chats: dict[int, int] = {}
         self.chat_admins: dict[int, set[int]] = {}
@@ -172,7 +193,7 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._http: ClientSession | None = None
         self._closing = False
-        self._released = asyncio.Event()
+        self._stopped = asyncio.Event()
         self.base_url = ""
 
     async def start(self) -> str:
@@ -185,7 +206,7 @@ class FakeTelegram:
 
     async def stop(self) -> None:
         self._closing = True
-        self._released.set()
+        self._stopped.set()
         async with self._changed:
             self._changed.notify_all()
         if self._http is not None:
@@ -219,6 +240,24 @@ class FakeTelegram:
             and (ok is None or call.ok == ok)
         ]
 
+    def delivered_media(self) -> list[str]:
+        """Return each photo or document that a successful call delivered, in order.
+
+        An item is named by its URL, or as `upload:<file name>` when it was uploaded.
+        """
+        sources = []
+        for call in self.sent("sendPhoto", "sendDocument", "sendMediaGroup"):
+            if call.method == "sendMediaGroup":
+                items = [item["media"] for item in call.params["media"]]
+            else:
+                field_name = "photo" if call.method == "sendPhoto" else "document"
+                items = [call.params.get(field_name, f"attach://{field_name}")]
+            for media in items:
+                if media.startswith("attach://"):
+                    media = "upload:" + call.files[media.removeprefix("attach://")].filename
+                sources.append(media)
+        return sources
+
     async def wait_for(self, predicate: Callable[[FakeTelegram], Any], timeout: float = 10.0) -> Any:
         """Wait until predicate(self) returns something truthy, and return it."""
         async with asyncio.timeout(timeout):
@@ -242,6 +281,9 @@ class FakeTelegram:
     def add_fault(self, fault: Fault) -> None:
         self.faults.append(fault)
 
+    def add_stall(self, stall: Stall) -> None:
+        self.stalls.append(stall)
+
     # Request handling ---------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -253,7 +295,7 @@ class FakeTelegram:
         call = Call(method=method, params=params, files=files, at=time.monotonic())
 
         if method == "getUpdates":
-            fault = self._take_fault(call)
+            fault = _take_scripted(self.faults, call)
             if fault is not None:
                 call.ok = False
                 call.error_code = fault.error_code
@@ -263,6 +305,14 @@ class FakeTelegram:
             result = await self._get_updates(params)
             return web.json_response({"ok": True, "result": result})
 
+        stall = _take_scripted(self.stalls, call)
+        if stall is not None and not stall.deliver:
+            call.ok = False
+            call.description = "not delivered: the request stalled before Telegram read it"
+            await self._record(call)
+            await self._hold(stall.seconds)
+            return _error_response(502, "Bad Gateway")
+
         try:
             result = await self._dispatch(call)
         except BotApiError as bot_error:
@@ -270,11 +320,22 @@ class FakeTelegram:
             call.error_code = bot_error.error_code
             call.description = bot_error.description
             await self._record(call)
-            return _error_response(bot_error.error_code, bot_error.description, bot_error.parameters)
+            response = _error_response(
+                bot_error.error_code, bot_error.description, bot_error.parameters
+            )
+        else:
+            call.result = result
+            await self._record(call)
+            response = web.json_response({"ok": True, "result": result})
 
-        call.result = result
-        await self._record(call)
-        return web.json_response({"ok": True, "result": result})
+        if stall is not None:
+            await self._hold(stall.seconds)
+        return response
+
+    async def _hold(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stopped.wait()
 
     async def _record(self, call: Call) -> None:
         async with self._changed:
@@ -298,10 +359,10 @@ class FakeTelegram:
             return list(self._updates[:100])
 
     async def _dispatch(self, call: Call) -> Any:
-        fault = self._take_fault(call)
+        fault = _take_scripted(self.faults, call)
         if fault is not None and fault.hang:
             await self._record(call)
-            await self._released.wait()
+            await self._stopped.wait()
             raise BotApiError(500, "Internal Server Error: the fake server stopped")
         if fault is not None:
             if fault.delay:
@@ -324,18 +385,6 @@ class FakeTelegram:
             # Telegram acted on the request, but the answer never reached the bot.
             raise BotApiError(fault.error_code, fault.description, fault.parameters)
         return result
-
-    def _take_fault(self, call: Call) -> Fault | None:
-        for fault in self.faults:
-            if fault.method != call.method:
-                continue
-            if fault.chat_id is not None and fault.chat_id != call.params.get("chat_id"):
-                continue
-            fault.times -= 1
-            if fault.times <= 0:
-                self.faults.remove(fault)
-            return fault
-        return None
 
     def _check_chat(self, chat_id: Any) -> None:
         if chat_id in self.blocked_chats:
@@ -451,14 +500,15 @@ class FakeTelegram:
     async def _method_sendPhoto(self, call: Call) -> dict[str, Any]:
         caption = self._checked_caption(call.params)
         data = await self._media_bytes(call, "photo", call.params.get("photo"), is_photo=True)
-        return self._message(call, {"photo": self._photo_sizes(data), **caption})
+        return self._message(call, self._photo_content(data, caption))
 
     async def _method_sendDocument(self, call: Call) -> dict[str, Any]:
         caption = self._checked_caption(call.params)
         data = await self._media_bytes(
             call, "document", call.params.get("document"), is_photo=False
         )
-        return self._message(call, {"document": self._document(call, data), **caption})
+        document = self._document(call, data, call.params.get("document", "document"))
+        return self._message(call, {"document": document, **caption})
 
     async def _method_sendMediaGroup(self, call: Call) -> list[dict[str, Any]]:
         media = call.params.get("media")
@@ -479,7 +529,8 @@ class FakeTelegram:
             try:
                 data = await self._media_bytes(call, "", item.get("media"), is_photo=is_photo)
             except BotApiError as bot_error:
-                if position == 0:
+                if bot_error.error_code == 413:
+                    # The server rejects an oversized request as a whole.
                     raise
                 reason = bot_error.description.removeprefix("Bad Request: ")
                 raise BotApiError(
@@ -487,12 +538,12 @@ class FakeTelegram:
                     f'Bad Request: failed to send message #{position + 1} with the error '
                     f'message "{reason}"',
                 ) from None
-            content = (
-                {"photo": self._photo_sizes(data)}
-                if is_photo
-                else {"document": self._document(call, data)}
-            )
-            message = self._message(call, {**content, **caption, "media_group_id": group_id})
+            if is_photo:
+                content = self._photo_content(data, caption)
+            else:
+                document = self._document(call, data, item.get("media"))
+                content = {"document": document, **caption}
+            message = self._message(call, {**content, "media_group_id": group_id})
             messages.append(message)
         return messages
 
@@ -548,8 +599,17 @@ class FakeTelegram:
         else:
             assert self._http is not None
             try:
-                async with self._http.get(target, allow_redirects=True) as response:
-                    data = await response.content.read(limit + 1)
+                # encoded=True keeps the URL's escapes as given instead of normalizing them.
+                async with self._http.get(
+                    URL(target, encoded=True), allow_redirects=True
+                ) as response:
+                    # read(n) returns what has arrived so far, so read until past the limit.
+                    received = bytearray()
+                    async for chunk in response.content.iter_chunked(64 * 1024):
+                        received += chunk
+                        if len(received) > limit:
+                            break
+                    data = bytes(received)
                     content_type = response.headers.get("content-type", "")
                     if response.status != 200:
                         failure = "Bad Request: failed to get HTTP URL content"
@@ -578,6 +638,27 @@ class FakeTelegram:
         rest = url[len(f"{parts.scheme}://{parts.netloc}") :]
         return local_root.rstrip("/") + rest
 
+    def _photo_content(self, data: bytes, caption: dict[str, Any]) -> dict[str, Any]:
+        # NOTE: bot authors report that Telegram turns a WebP sent as a photo into a sticker
+        # and drops the caption. The Bot API documentation does not say so.
+        if Image.open(io.BytesIO(data)).format == "WEBP":
+            return {"sticker": self._sticker(data)}
+        return {"photo": self._photo_sizes(data), **caption}
+
+    def _sticker(self, data: bytes) -> dict[str, Any]:
+        width, height = Image.open(io.BytesIO(data)).size
+        file_id = next(self._file_ids)
+        return {
+            "file_id": f"sticker-{file_id}",
+            "file_unique_id": f"unique-sticker-{file_id}",
+            "type": "regular",
+            "width": width,
+            "height": height,
+            "is_animated": False,
+            "is_video": False,
+            "file_size": len(data),
+        }
+
     def _photo_sizes(self, data: bytes) -> list[dict[str, Any]]:
         width, height = Image.open(io.BytesIO(data)).size
         file_id = next(self._file_ids)
@@ -591,9 +672,10 @@ class FakeTelegram:
             }
         ]
 
-    def _document(self, call: Call, data: bytes) -> dict[str, Any]:
+    def _document(self, call: Call, data: bytes, media: Any) -> dict[str, Any]:
         file_id = next(self._file_ids)
-        upload = next(iter(call.files.values()), None)
+        name = media.removeprefix("attach://") if isinstance(media, str) else "document"
+        upload = call.files.get(name)
         return {
             "file_id": f"document-{file_id}",
             "file_unique_id": f"unique-document-{file_id}",
@@ -619,6 +701,20 @@ class FakeTelegram:
         if call.params.get("reply_markup"):
             message["reply_markup"] = call.params["reply_markup"]
         return message
+
+
+def _take_scripted(scripts: list[Any], call: Call) -> Any:
+    """Take the first Fault or Stall that matches the call, counting down its `times`."""
+    for script in scripts:
+        if script.method != call.method:
+            continue
+        if script.chat_id is not None and script.chat_id != call.params.get("chat_id"):
+            continue
+        script.times -= 1
+        if script.times <= 0:
+            scripts.remove(script)
+        return script
+    return None
 
 
 def _check_photo(data: bytes) -> None:
