@@ -1,10 +1,10 @@
-"""Typed errors of the Nano Banana task API, one class per kind of failure."""
+"""Typed errors of AceData's Nano Banana APIs, one class per kind of failure."""
 
 from __future__ import annotations
 
 
 class TaskApiError(Exception):
-    """A call to the task API failed.
+    """A call to the task API or the images API failed.
 
     `code` is the API's error code (such as `api_error`) or one of this module's own codes for
     failures that carry none: `timeout`, `connection_failed`, `invalid_response`.
@@ -68,14 +68,36 @@ class ApiTimeoutError(TaskApiError):
 
 
 class ApiConnectionError(TaskApiError):
-    """The API could not be reached: connection refused or reset, or a DNS failure."""
+    """The API could not be reached: connection refused or reset, or a DNS failure.
+
+    `request_sent` is False when the connection failed before the request went out, so the
+    API cannot have acted on it.
+    """
 
     retryable = True
+
+    def __init__(self, *args: object, request_sent: bool = True, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.request_sent = request_sent
+
+
+class InsufficientBalanceError(TaskApiError):
+    """The operator's account has no credit left for new images (HTTP 403 `used_up`)."""
+
+
+class ContentRejectedError(TaskApiError):
+    """The safety filter rejected the request (HTTP 403 `forbidden`)."""
+
+
+class RequestTooLargeError(TaskApiError):
+    """The request body, usually an image, is over the API's size limit (HTTP 413)."""
 
 
 TOKEN_ERROR_CODES = frozenset({"invalid_token", "token_mismatched", "token_expired"})
 NOT_IMPLEMENTED_CODES = frozenset({"api_not_implemented", "no_api"})
-KNOWN_ERROR_CODES = TOKEN_ERROR_CODES | NOT_IMPLEMENTED_CODES | {"too_many_requests", "api_error"}
+KNOWN_ERROR_CODES = TOKEN_ERROR_CODES | NOT_IMPLEMENTED_CODES | {
+    "too_many_requests", "api_error", "used_up", "forbidden", "request_too_large",
+}
 
 
 def error_from_response(
@@ -87,6 +109,12 @@ def error_from_response(
 
     if code in TOKEN_ERROR_CODES or status == 401:
         return InvalidTokenError(code, message, status, trace_id)
+    if code == "used_up":
+        return InsufficientBalanceError(code, message, status, trace_id)
+    if code == "forbidden":
+        return ContentRejectedError(code, message, status, trace_id)
+    if code == "request_too_large" or status == 413:
+        return RequestTooLargeError(code, message, status, trace_id)
     if code in NOT_IMPLEMENTED_CODES:
         return ApiNotImplementedError(code, message, status, trace_id)
     if code == "too_many_requests" or status == 429:

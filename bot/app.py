@@ -18,6 +18,7 @@ from telegram.ext import (
 )
 
 from bot.access import AccessGate
+from bot.acedata_http import AceDataHttp
 from bot.client import TaskClient
 from bot.deliver import Delivery
 from bot.download import ImageDownloader, new_download_client
@@ -122,14 +123,14 @@ async def _start_services(application: Application) -> None:
         ),
         follow_redirects=False,
     )
-    tasks = TaskClient(
+    api = AceDataHttp(
         http,
         settings.acedata_api_base_url,
         settings.acedata_api_token.get_secret_value(),
-        chunk_size=settings.api_chunk_size,
         max_attempts=settings.api_max_attempts,
         max_retry_wait=settings.api_retry_max_wait_seconds,
     )
+    tasks = TaskClient(api, chunk_size=settings.api_chunk_size)
     downloads = new_download_client()
     delivery = Delivery(application.bot, ImageDownloader(downloads))
     poller = Poller(

@@ -17,6 +17,7 @@ from bot.api_errors import (
     TaskApiError,
     TooManyRequestsError,
 )
+from bot.acedata_http import AceDataHttp
 from bot.client import TaskClient
 from bot.tasks import TaskState
 from tests.fakes.loopback import closed_port
@@ -39,9 +40,15 @@ async def http():
         yield client
 
 
+def task_client(
+    http: httpx.AsyncClient, base_url: str, token: str, *, chunk_size: int = 50, **retries: float
+) -> TaskClient:
+    return TaskClient(AceDataHttp(http, base_url, token, **retries), chunk_size=chunk_size)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def client(http, task_api: FakeTaskApi) -> TaskClient:
-    return TaskClient(http, task_api.base_url, API_TOKEN, chunk_size=50, max_attempts=1)
+    return task_client(http, task_api.base_url, API_TOKEN, chunk_size=50, max_attempts=1)
 
 
 async def test_retrieve_sends_documented_request(client, task_api):
@@ -107,7 +114,7 @@ async def test_token_error_with_not_found_message(client, task_api):
 
 
 async def test_wrong_token_rejected(http, task_api):
-    client = TaskClient(http, task_api.base_url, "wrong-token", max_attempts=1)
+    client = task_client(http, task_api.base_url, "wrong-token", max_attempts=1)
 
     with pytest.raises(InvalidTokenError) as raised:
         await client.retrieve(UNKNOWN_ID)
@@ -135,7 +142,7 @@ async def test_timeout_raises(task_api):
     task_api.script(ScriptedResponse(body=b"{}", delay=1))
 
     async with httpx.AsyncClient(timeout=httpx.Timeout(0.2)) as http:
-        client = TaskClient(http, task_api.base_url, API_TOKEN, max_attempts=1)
+        client = task_client(http, task_api.base_url, API_TOKEN, max_attempts=1)
         with pytest.raises(ApiTimeoutError) as raised:
             await client.retrieve(UNKNOWN_ID)
 
@@ -144,7 +151,7 @@ async def test_timeout_raises(task_api):
 
 
 async def test_refused_connection_raises(http):
-    client = TaskClient(http, f"http://127.0.0.1:{closed_port()}", API_TOKEN, max_attempts=1)
+    client = task_client(http, f"http://127.0.0.1:{closed_port()}", API_TOKEN, max_attempts=1)
 
     with pytest.raises(ApiConnectionError) as raised:
         await client.retrieve(UNKNOWN_ID)
@@ -153,7 +160,7 @@ async def test_refused_connection_raises(http):
 
 
 async def test_batch_chunks_calls(http, task_api):
-    client = TaskClient(http, task_api.base_url, API_TOKEN, chunk_size=2, max_attempts=1)
+    client = task_client(http, task_api.base_url, API_TOKEN, chunk_size=2, max_attempts=1)
     ids = [task_api.add_sample(name) for name in ("task-succeeded.json", "task-failed.json",
                                                   "task-failed-error-only.json")]
     ids += [UNKNOWN_ID, "22222222-2222-4333-8444-555555555555"]
@@ -210,7 +217,7 @@ async def test_empty_batch_makes_no_call(client, task_api):
 
 
 async def test_server_error_retried_then_succeeds(http, task_api):
-    client = TaskClient(http, task_api.base_url, API_TOKEN, max_attempts=3, max_retry_wait=0.01)
+    client = task_client(http, task_api.base_url, API_TOKEN, max_attempts=3, max_retry_wait=0.01)
     task_id = task_api.add_sample("task-succeeded.json")
     task_api.script(
         ScriptedResponse(status=500, body=error_body("api_error")),
@@ -224,7 +231,7 @@ async def test_server_error_retried_then_succeeds(http, task_api):
 
 
 async def test_retries_stop_after_max_attempts(http, task_api):
-    client = TaskClient(http, task_api.base_url, API_TOKEN, max_attempts=2, max_retry_wait=0.01)
+    client = task_client(http, task_api.base_url, API_TOKEN, max_attempts=2, max_retry_wait=0.01)
     task_api.script(*[ScriptedResponse(status=500, body=error_body("api_error"))] * 3)
 
     with pytest.raises(ServerError):
@@ -234,7 +241,7 @@ async def test_retries_stop_after_max_attempts(http, task_api):
 
 
 async def test_token_error_not_retried(http, task_api):
-    client = TaskClient(http, task_api.base_url, API_TOKEN, max_attempts=3, max_retry_wait=0.01)
+    client = task_client(http, task_api.base_url, API_TOKEN, max_attempts=3, max_retry_wait=0.01)
     task_api.script(ScriptedResponse(status=401, body=error_body("invalid_token")))
 
     with pytest.raises(InvalidTokenError):
@@ -244,7 +251,7 @@ async def test_token_error_not_retried(http, task_api):
 
 
 async def test_long_retry_after_raised_at_once(http, task_api):
-    client = TaskClient(http, task_api.base_url, API_TOKEN, max_attempts=3, max_retry_wait=1)
+    client = task_client(http, task_api.base_url, API_TOKEN, max_attempts=3, max_retry_wait=1)
     task_api.script(
         ScriptedResponse(status=429, body=error_body("too_many_requests"), headers={"Retry-After": "30"})
     )
@@ -257,7 +264,7 @@ async def test_long_retry_after_raised_at_once(http, task_api):
 
 
 async def test_short_retry_after_waited(http, task_api):
-    client = TaskClient(http, task_api.base_url, API_TOKEN, max_attempts=3, max_retry_wait=1)
+    client = task_client(http, task_api.base_url, API_TOKEN, max_attempts=3, max_retry_wait=1)
     task_id = task_api.add_sample("task-succeeded.json")
     task_api.script(
         ScriptedResponse(status=429, body=b"", headers={"Retry-After": "0.2"})
