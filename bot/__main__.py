@@ -10,6 +10,7 @@ import sys
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application
+from bot.callbacks import CallbackListenError, callback_secret
 from bot.logs import configure_logging
 from bot.runner import run_until_stopped
 from bot.settings import SettingsError, load_settings
@@ -37,6 +38,7 @@ def main() -> int:
         secrets=[
             settings.telegram_bot_token.get_secret_value(),
             settings.acedata_api_token.get_secret_value(),
+            callback_secret(settings.telegram_bot_token.get_secret_value()),
         ],
     )
     application = build_application(settings)
@@ -50,6 +52,13 @@ def main() -> int:
             file=sys.stderr,
         )
         return EXIT_SETTINGS
+    except CallbackListenError as error:
+        print(
+            f"nanobanana-bot: {error}. Set CREATE_CALLBACK_PORT to a free port, or leave "
+            "CREATE_CALLBACK_URL empty.",
+            file=sys.stderr,
+        )
+        return EXIT_UNAVAILABLE
     except DatabaseInUseError as error:
         print(
             f"nanobanana-bot: Not started: {error}. Stop the other process first, or give "

@@ -190,7 +190,9 @@ def _invalid_body_error(response: httpx.Response) -> TaskApiError:
     content_type = response.headers.get("content-type", "no content type")
     excerpt = response.content[:80].decode("utf-8", "replace").replace("\n", " ")
     message = f"body is not JSON ({content_type}): {excerpt!r}"
-    if response.status_code >= 500:
+    # A proxy in front of the API may return an HTML page with an error status. The status
+    # alone then gives the kind of error, such as 413 for a body over its size limit.
+    if response.status_code >= 400:
         return error_from_response(response.status_code, None, message, None)
     return InvalidResponseError("invalid_response", message, response.status_code)
 

@@ -19,11 +19,14 @@ from telegram.ext import (
 
 from bot.access import AccessGate
 from bot.acedata_http import AceDataHttp
+from bot.callbacks import CallbackListener, callback_secret
 from bot.client import TaskClient
+from bot.create_handlers import edit_command, imagine_command
 from bot.deliver import Delivery
 from bot.download import ImageDownloader, new_download_client
 from bot.errors import error_handler
 from bot.flood import build_rate_limiter
+from bot.images_api import ImagesClient
 from bot.handlers import (
     batch_command,
     help_command,
@@ -104,6 +107,8 @@ def _add_handlers(application: Application, settings: Settings) -> None:
             CommandHandler("watch", watch_command, filters=new_messages),
             CommandHandler("unwatch", unwatch_command, filters=new_messages),
             CommandHandler("watches", watches_command, filters=new_messages),
+            CommandHandler("imagine", imagine_command, filters=new_messages),
+            CommandHandler("edit", edit_command, filters=new_messages),
             CallbackQueryHandler(stop_watching_button, pattern=STOP_WATCHING_PATTERN),
             MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated),
             ChatMemberHandler(bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
@@ -140,6 +145,7 @@ async def _start_services(application: Application) -> None:
         watch_timeout_seconds=settings.watch_timeout_hours * 3600,
         poll_interval_seconds=settings.poll_interval_seconds,
     )
+    callbacks, callback_url = await _start_callbacks(settings, poller)
     store_services(
         application.bot_data,
         Services(
@@ -150,6 +156,9 @@ async def _start_services(application: Application) -> None:
             downloads=downloads,
             store=store,
             poller=poller,
+            images=ImagesClient(api),
+            callback_url=callback_url,
+            callbacks=callbacks,
         ),
     )
 
@@ -161,12 +170,36 @@ async def _start_services(application: Application) -> None:
         name="poll",
         job_kwargs={"coalesce": True, "misfire_grace_time": None},
     )
+    if settings.allow_create and not (settings.allowed_user_ids or settings.allowed_chat_ids):
+        logger.warning(
+            "ALLOW_CREATE is on while ALLOWED_USER_IDS and ALLOWED_CHAT_IDS are empty: anyone "
+            "who finds the bot can spend your credit, up to %d images a day each",
+            settings.create_images_per_user_per_day,
+        )
     logger.info(
         "Bot @%s started; %d open watches, polling every %g s",
         application.bot.username,
         await store.count_open(),
         settings.poll_interval_seconds,
     )
+
+
+async def _start_callbacks(
+    settings: Settings, poller: Poller
+) -> tuple[CallbackListener | None, str | None]:
+    """Start the callback listener when creating is on and CREATE_CALLBACK_URL is set."""
+    if not settings.allow_create or settings.create_callback_url is None:
+        return None, None
+
+    secret = callback_secret(settings.telegram_bot_token.get_secret_value())
+    listener = CallbackListener(
+        poller.check_now,
+        secret,
+        listen=settings.create_callback_listen,
+        port=settings.create_callback_port,
+    )
+    await listener.start()
+    return listener, f"{settings.create_callback_url}/{secret}"
 
 
 async def _stop_polling(application: Application) -> None:
@@ -178,6 +211,8 @@ async def _stop_polling(application: Application) -> None:
 async def _stop_services(application: Application) -> None:
     services = find_services(application.bot_data)
     if services is not None:
+        if services.callbacks is not None:
+            await services.callbacks.stop()
         await services.poller.close()
         await services.store.close()
         await services.http.aclose()

@@ -37,7 +37,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     services = services_of(context)
     await services.delivery.send_text(
         destination_of(message),
-        help_text(services.settings.batch_max_ids),
+        help_text(services.settings.batch_max_ids, services.settings.allow_create),
         reply_to=message.message_id,
     )
 

@@ -95,6 +95,8 @@ class Poller:
         self._stopping = False
         self._failed_cycles = 0
         self._resume_at: float | None = None
+        # A lock per task being notified, with the number of coroutines using it.
+        self._task_locks: dict[str, tuple[asyncio.Lock, int]] = {}
         self.stats = PollStats()
 
     @property
@@ -235,8 +237,43 @@ class Poller:
             except Exception:
                 logger.exception("Notifying the chats of task %s failed; going on", task.id)
 
+    async def check_now(self, task_id: str) -> None:
+        """Retrieve one watched task at once, such as when the images API reports it done,
+        and notify its chats if it finished.
+
+        The poll cycles stay the safety net: a task still running here, or an API failure,
+        is left to them.
+        """
+        try:
+            tasks = await self._tasks.retrieve_batch([task_id])
+        except TaskApiError as error:
+            logger.info("Checking task %s at once failed: %s; the next poll retries", task_id, error)
+            return
+        task = tasks.get(task_id)
+        if task is None or not task.state.is_final:
+            logger.debug("Task %s is not finished yet in the API; the next poll retries", task_id)
+            return
+        await self._notify_task(task_id, task, self._clock())
+
     async def _notify_task(self, task_id: str, task: Task | None, now: float) -> None:
-        """Notify every chat watching the task, chats in parallel, each chat in order."""
+        """Notify every chat watching the task, chats in parallel, each chat in order.
+
+        One task's notifications run under its own lock, so a poll cycle and check_now that
+        meet on a task send each notification once: the second finds the watches closed.
+        """
+        lock, users = self._task_locks.get(task_id, (asyncio.Lock(), 0))
+        self._task_locks[task_id] = (lock, users + 1)
+        try:
+            async with lock:
+                await self._notify_open_watches(task_id, task, now)
+        finally:
+            lock, users = self._task_locks[task_id]
+            if users == 1:
+                del self._task_locks[task_id]
+            else:
+                self._task_locks[task_id] = (lock, users - 1)
+
+    async def _notify_open_watches(self, task_id: str, task: Task | None, now: float) -> None:
         watches = await self._store.open_watches_of_task(task_id)
         by_chat: dict[int, list[Watch]] = defaultdict(list)
         for watch in watches:

@@ -55,7 +55,16 @@ class Album:
     full_prompts: str = ""
 
 
-def help_text(max_batch_ids: int) -> str:
+def help_text(max_batch_ids: int, create_enabled: bool = False) -> str:
+    create = ""
+    if create_enabled:
+        create = (
+            "/imagine <code>a lighthouse at dusk --ar 16:9 --n 2</code>\n"
+            "Start a generation; its images are sent here when it finishes. "
+            "Options: --model, --ar, --res, --n.\n\n"
+            "/edit <code>make the sky purple</code>\n"
+            "Send as a reply to a photo, or with image URLs, to edit it.\n\n"
+        )
     return (
         "<b>Nano Banana task bot</b>\n"
         "Shows the images of your Nano Banana generations on AceData Cloud, "
@@ -72,6 +81,7 @@ def help_text(max_batch_ids: int) -> str:
         f"/unwatch <code>{EXAMPLE_TASK_ID}</code> or /unwatch all\n"
         "Stop watching tasks.\n\n"
         "/watches\nList the tasks this chat watches.\n\n"
+        f"{create}"
         "/help\nShow this message.\n\n"
         "A task id is the <code>task_id</code> the Nano Banana Images API returned "
         "when the generation started."
@@ -159,29 +169,29 @@ def not_found_text(task_id: str) -> str:
     )
 
 
-def api_error_text(error: TaskApiError) -> str:
-    """Return a sentence for the user about a failed task API call, without internals."""
+def api_error_text(error: TaskApiError, api: str = "task API") -> str:
+    """Return a sentence for the user about a failed call of `api`, without internals."""
     if isinstance(error, InvalidTokenError):
         return (
-            "⚠️ The task API rejected this bot's AceData API token, so no task can be looked "
-            "up. Please ask the bot's operator to check the token."
+            f"⚠️ The {api} rejected this bot's AceData API token, so it cannot be used now. "
+            "Please ask the bot's operator to check the token."
         )
     if isinstance(error, ApiNotImplementedError):
         return (
-            "⚠️ The task API does not offer task lookups to this bot's AceData account. "
+            f"⚠️ The {api} is not available to this bot's AceData account. "
             "Please ask the bot's operator to check the account."
         )
     if isinstance(error, TooManyRequestsError):
-        return "⚠️ The task API is receiving too many requests. Please try again in a minute."
+        return f"⚠️ The {api} is receiving too many requests. Please try again in a minute."
     if isinstance(error, ApiTimeoutError):
-        return "⚠️ The task API did not answer in time. Please try again in a few minutes."
+        return f"⚠️ The {api} did not answer in time. Please try again in a few minutes."
     if isinstance(error, ApiConnectionError):
-        return "⚠️ The bot could not reach the task API. Please try again in a few minutes."
+        return f"⚠️ The bot could not reach the {api}. Please try again in a few minutes."
     if isinstance(error, ServerError):
-        return "⚠️ The task API failed on its side. Please try again in a few minutes."
+        return f"⚠️ The {api} failed on its side. Please try again in a few minutes."
     if isinstance(error, InvalidResponseError):
-        return "⚠️ The task API sent a response the bot cannot read. Please try again later."
-    return f"⚠️ The task API rejected the request: {escape(cut_plain(error.message, 200))}"
+        return f"⚠️ The {api} sent a response the bot cannot read. Please try again later."
+    return f"⚠️ The {api} rejected the request: {escape(cut_plain(error.message, 200))}"
 
 
 def batch_summary_text(

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 import httpx
 from telegram.ext import CallbackContext
 
+from bot.callbacks import CallbackListener
 from bot.client import TaskClient
 from bot.deliver import Delivery
+from bot.images_api import ImagesClient
 from bot.poller import Poller
 from bot.settings import Settings
 from bot.storage import WatchStore
@@ -25,8 +27,13 @@ class Services:
     delivery: Delivery
     store: WatchStore
     poller: Poller
+    images: ImagesClient
     # The client that downloads images which Telegram could not fetch by URL.
     downloads: httpx.AsyncClient
+    # Where the images API posts a task's result, and the listener that receives it, or
+    # None for both to rely on polling alone.
+    callback_url: str | None = None
+    callbacks: CallbackListener | None = None
 
 
 def store_services(bot_data: dict[object, object], services: Services) -> None:

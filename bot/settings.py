@@ -99,6 +99,33 @@ class Settings(BaseSettings):
         le=10_000,
         description="the maximum number of commands one user may send per minute",
     )
+    allow_create: bool = Field(
+        False,
+        description="true to let users start generations with /imagine and /edit, else false",
+    )
+    create_images_per_user_per_day: int = Field(
+        10,
+        ge=1,
+        le=10_000,
+        description="the maximum number of images one user may create per day (UTC)",
+    )
+    create_callback_url: str | None = Field(
+        None,
+        description=(
+            "the public http(s) URL that reaches CREATE_CALLBACK_PORT, such as "
+            "https://bot.example.com/acedata-callback, or empty to rely on polling"
+        ),
+    )
+    create_callback_listen: str = Field(
+        "127.0.0.1",
+        description="the address the callback listener binds, such as 127.0.0.1 or 0.0.0.0",
+    )
+    create_callback_port: int = Field(
+        8081,
+        ge=0,
+        le=65535,
+        description="the port of the callback listener, from 1 to 65535",
+    )
     log_level: LogLevel = Field(
         "INFO",
         description="one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
@@ -158,9 +185,11 @@ class Settings(BaseSettings):
             raise ValueError("empty or contains spaces")
         return SecretStr(token)
 
-    @field_validator("telegram_api_base_url", "acedata_api_base_url")
+    @field_validator("telegram_api_base_url", "acedata_api_base_url", "create_callback_url")
     @classmethod
-    def _check_base_url(cls, value: str) -> str:
+    def _check_base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         url = value.strip().rstrip("/")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:

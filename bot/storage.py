@@ -40,7 +40,18 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX watches_closed_by_notified_at ON watches (notified_at)
         WHERE notified_at IS NOT NULL;
     """,
+    """
+    CREATE TABLE creation_usage (
+        user_id INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        images INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (user_id, day)
+    );
+    """,
 )
+
+# Days of creation usage kept; older days are deleted when a new one is counted.
+_USAGE_RETENTION_DAYS = 7
 
 # Watch states. A watch is open until `notified_at` is set, whatever its state is.
 PENDING = "pending"
@@ -372,6 +383,47 @@ class WatchStore:
             (closed_before,),
         )
         return cursor.rowcount
+
+    # Daily creation caps --------------------------------------------------------------------------
+
+    async def reserve_images(self, user_id: int, day: str, count: int, limit: int) -> int | None:
+        """Count `count` more images for the user on `day` (YYYY-MM-DD) unless that passes
+        `limit`; return the images used that day afterwards, or None when over the limit."""
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            used = await self._scalar(
+                "SELECT images FROM creation_usage WHERE user_id = ? AND day = ?", (user_id, day)
+            )
+            if used + count > limit:
+                await self._db.execute("ROLLBACK")
+                return None
+            await self._db.execute(
+                "INSERT INTO creation_usage (user_id, day, images) VALUES (?, ?, ?) "
+                "ON CONFLICT (user_id, day) DO UPDATE SET images = images + excluded.images",
+                (user_id, day, count),
+            )
+            await self._db.execute(
+                "DELETE FROM creation_usage WHERE day < date(?, ?)",
+                (day, f"-{_USAGE_RETENTION_DAYS} days"),
+            )
+            await self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                await self._db.execute("ROLLBACK")
+            raise
+        return used + count
+
+    async def release_images(self, user_id: int, day: str, count: int) -> None:
+        """Give back images reserved for a creation that the API did not start."""
+        await self._db.execute(
+            "UPDATE creation_usage SET images = MAX(0, images - ?) WHERE user_id = ? AND day = ?",
+            (count, user_id, day),
+        )
+
+    async def images_used(self, user_id: int, day: str) -> int:
+        return await self._scalar(
+            "SELECT images FROM creation_usage WHERE user_id = ? AND day = ?", (user_id, day)
+        )
 
     async def _scalar(self, sql: str, parameters: Sequence[object] = ()) -> int:
         async with self._db.execute(sql, parameters) as cursor:

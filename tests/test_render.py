@@ -140,7 +140,7 @@ def test_batch_summary_counts_each_state():
     ("error", "words"),
     [
         (InvalidTokenError("invalid_token", "bad", 401), "token"),
-        (ApiNotImplementedError("api_not_implemented", "no", 400), "does not offer"),
+        (ApiNotImplementedError("api_not_implemented", "no", 400), "is not available"),
         (TooManyRequestsError("too_many_requests", "slow", 429), "too many requests"),
         (ApiTimeoutError("timeout", "slow"), "did not answer in time"),
         (ApiConnectionError("connection_failed", "refused"), "could not reach"),

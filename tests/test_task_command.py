@@ -205,7 +205,7 @@ async def test_forum_topic_reply_in_topic(bot, telegram, task_api):
     [
         (401, {"code": "invalid_token", "message": "invalid token"}, "token", "invalid_token (HTTP 401"),
         (400, {"code": "token_mismatched", "message": "mismatch"}, "token", "token_mismatched (HTTP 400"),
-        (400, {"code": "api_not_implemented", "message": "no"}, "does not offer", "api_not_implemented"),
+        (400, {"code": "api_not_implemented", "message": "no"}, "is not available", "api_not_implemented"),
         (429, {"code": "too_many_requests", "message": "slow"}, "too many requests", "too_many_requests"),
     ],
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,13 @@ from tests.fakes.loopback import start_site
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
 TASKS_PATH = "/nano-banana/tasks"
+IMAGES_PATH = "/nano-banana/images"
+
+# Values the images API accepts.
+MODELS = ("nano-banana", "nano-banana-2-lite", "nano-banana-2", "nano-banana-pro")
+ASPECT_RATIOS = ("1:1", "3:2", "2:3", "16:9", "9:16", "4:3", "3:4")
+RESOLUTIONS = ("1K", "2K", "4K")
+MAX_IMAGE_URL_BYTES = 10_000_000
 
 
 @dataclass
@@ -30,6 +38,8 @@ class ApiCall:
     ids: list[str]
     authorization: str | None
     at: float
+    path: str = TASKS_PATH
+    payload: Any = None
 
 
 @dataclass
@@ -70,13 +80,17 @@ class FakeTaskApi:
         # its leading slash.
         self.image_requests: list[str] = []
         self.scripted: deque[ScriptedResponse] = deque()
+        # Payloads of the images API calls that started a task, in order.
+        self.started: list[dict[str, Any]] = []
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
         self.base_url = ""
 
     async def start(self) -> str:
-        app = web.Application()
+        # Large enough for an edit request with a few 10 MB images as data URIs.
+        app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post(TASKS_PATH, self._handle_tasks)
+        app.router.add_post(IMAGES_PATH, self._handle_tasks)
         app.router.add_get("/{path:.+}", self._handle_image)
         self._runner, self.base_url = await start_site(app)
         return self.base_url
@@ -130,12 +144,15 @@ class FakeTaskApi:
             payload = json.loads(raw)
         except json.JSONDecodeError:
             payload = {}
-        action = payload.get("action") if isinstance(payload, dict) else None
+        if not isinstance(payload, dict):
+            payload = {}
+        action = payload.get("action")
         ids = payload.get("ids") or ([payload["id"]] if payload.get("id") else [])
         authorization = request.headers.get("authorization")
 
+        call = ApiCall(action, list(ids), authorization, time.monotonic(), request.path, payload)
         async with self._changed:
-            self.calls.append(ApiCall(action, list(ids), authorization, time.monotonic()))
+            self.calls.append(call)
             self._changed.notify_all()
 
         if self.latency:
@@ -154,11 +171,38 @@ class FakeTaskApi:
         if authorization != f"Bearer {self.token}":
             return _error(401, "invalid_token", "The token is invalid.")
 
+        if request.path == IMAGES_PATH:
+            return self._start_task(payload)
         if action == "retrieve":
             return self._retrieve(ids[0] if ids else "")
         if action == "retrieve_batch":
             return self._retrieve_batch(ids)
         return _error(400, "api_not_implemented", f"action {action!r} is not implemented")
+
+    def _start_task(self, payload: dict[str, Any]) -> web.Response:
+        """Check a request of the images API as the API does, and store a new running task."""
+        problem = _image_request_problem(payload)
+        if problem is not None:
+            status, code, message = problem
+            return _error(status, code, message)
+
+        task_id = str(uuid.uuid4())
+        request = {key: value for key, value in payload.items() if key not in ("async", "callback_url")}
+        self.started.append(payload)
+        self.tasks[task_id] = json.dumps(
+            {"id": task_id, "created_at": time.time(), "request": request, "type": "images"}
+        ).encode()
+        return web.json_response({"task_id": task_id, "trace_id": "fake-trace-start"})
+
+    def finish_task(self, task_id: str, image_urls: list[str]) -> dict[str, Any]:
+        """Mark a started task as succeeded with these images; return the callback body."""
+        task = json.loads(self.tasks[task_id])
+        prompt = task["request"].get("prompt")
+        data = [{"prompt": prompt, "image_url": url} for url in image_urls]
+        task["response"] = {"success": True, "task_id": task_id, "data": data}
+        task["finished_at"] = time.time()
+        self.tasks[task_id] = json.dumps(task).encode()
+        return {"success": True, "task_id": task_id, "trace_id": "fake-trace-done", "data": data}
 
     def _take_scripted(self, action: str | None) -> ScriptedResponse | None:
         for scripted in self.scripted:
@@ -211,6 +255,30 @@ class FakeTaskApi:
             await response.write(image.data[start : start + 64 * 1024])
         await response.write_eof()
         return response
+
+
+def _image_request_problem(payload: dict[str, Any]) -> tuple[int, str, str] | None:
+    """Return (status, code, message) for a request the images API rejects, else None."""
+    if payload.get("action") not in ("generate", "edit"):
+        return 400, "bad_request", "action must be generate or edit"
+    if not isinstance(payload.get("prompt"), str) or not payload["prompt"].strip():
+        return 400, "bad_request", "prompt is required"
+    checks = (("model", MODELS), ("aspect_ratio", ASPECT_RATIOS), ("resolution", RESOLUTIONS))
+    for name, allowed in checks:
+        if name in payload and payload[name] not in allowed:
+            return 400, "bad_request", f"invalid {name}"
+    if "count" in payload and payload["count"] not in (1, 2, 3, 4):
+        return 400, "bad_request", "count must be from 1 to 4"
+
+    image_urls = payload.get("image_urls", [])
+    if payload["action"] == "edit" and not image_urls:
+        return 400, "bad_request", "image_urls is required for edit"
+    for url in image_urls:
+        if not isinstance(url, str) or not url.startswith(("http://", "https://", "data:")):
+            return 400, "bad_request", "image_urls must be http(s) or data URIs"
+        if len(url) > MAX_IMAGE_URL_BYTES:
+            return 413, "request_too_large", "image is over 10 MB"
+    return None
 
 
 def _error(status: int, code: str, message: str) -> web.Response:

@@ -179,6 +179,9 @@ class FakeTelegram:
         self.blocked_chats: set[int] = set()
         self.migrated_chats: dict[int, int] = {}
         self.chat_admins: dict[int, set[int]] = {}
+        # Files that users sent, by file id, and the file ids downloaded from /file/bot....
+        self.files: dict[str, bytes] = {}
+        self.file_downloads: list[str] = []
         self.group_rate_per_minute: int | None = None
         self.overall_rate_per_second: int | None = None
         self.rate_limit_hits = 0
@@ -200,6 +203,7 @@ class FakeTelegram:
         app = web.Application(client_max_size=200 * 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download_file)
         self._runner, self.base_url = await start_site(app)
         self._http = ClientSession(timeout=ClientTimeout(total=10))
         return self.base_url
@@ -427,6 +431,41 @@ class FakeTelegram:
             self._limiter.per_chat.setdefault(chat_id, []).append(now)
 
     # Methods ----------------------------------------------------------------------------------
+
+    def add_file(self, file_id: str, data: bytes) -> dict[str, Any]:
+        """Store a file users sent, as a PhotoSize object that messages can carry."""
+        self.files[file_id] = data
+        width, height = Image.open(io.BytesIO(data)).size
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"unique-{file_id}",
+            "width": width,
+            "height": height,
+            "file_size": len(data),
+        }
+
+    async def _method_getFile(self, call: Call) -> dict[str, Any]:
+        file_id = call.params.get("file_id")
+        data = self.files.get(file_id)
+        if data is None:
+            raise BotApiError(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"unique-{file_id}",
+            "file_size": len(data),
+            "file_path": f"photos/{file_id}.jpg",
+        }
+
+    async def _download_file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401, text="Unauthorized")
+        path = request.match_info["path"]
+        file_id = path.removeprefix("photos/").removesuffix(".jpg")
+        self.file_downloads.append(file_id)
+        data = self.files.get(file_id)
+        if data is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=data, content_type="application/octet-stream")
 
     async def _method_getMe(self, call: Call) -> dict[str, Any]:
         return {
