@@ -59,9 +59,7 @@ class AccessGate:
         chat_id = chat.id if chat else None
         user_id = user.id if user else None
         message = update.effective_message
-        is_command = bool(
-            update.message and update.message.text and update.message.text.startswith("/")
-        )
+        is_command = _is_command_for(update, context.bot.username)
 
         if not self.allows(chat_id, user_id):
             if is_command and message is not None and chat_id is not None:
@@ -117,6 +115,19 @@ async def _reply(message: Message, text: str, context: ContextTypes.DEFAULT_TYPE
         )
     except TelegramError as error:
         logger.info("Access notice to chat %s was not delivered: %s", message.chat_id, error)
+
+
+def _is_command_for(update: Update, bot_username: str | None) -> bool:
+    """Tell whether the update is a new message with a command for this bot.
+
+    A command that names another bot, such as /task@OtherBot, is not for this one.
+    """
+    message = update.message
+    if message is None or not message.text or not message.text.startswith("/"):
+        return False
+    command = message.text.split(maxsplit=1)[0]
+    _, _, addressee = command.partition("@")
+    return not addressee or addressee.lower() == (bot_username or "").lower()
 
 
 def _remember(entries: OrderedDict, key: object, value: object) -> None:  # type: ignore[type-arg]

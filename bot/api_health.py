@@ -38,7 +38,7 @@ class ApiHealth:
         now = self._clock()
         if self.failing_since is not None:
             logger.warning(
-                "Task API works again after %.0f s and %d failed calls",
+                "Task API works again after %.0f s (failed calls: %d)",
                 now - self.failing_since,
                 self.failures,
             )
@@ -51,11 +51,13 @@ class ApiHealth:
         self.failures += 1
         self.last_error = error
 
+        # The API's own messages may end with a full stop, and _advice adds a sentence.
+        described = str(error).rstrip(".")
         if self.failing_since is None:
             self.failing_since = self._clock()
-            logger.warning("Task API failing: %s%s", error, _advice(error))
+            logger.warning("Task API failing: %s%s", described, _advice(error))
         elif previous is None or previous.code != error.code:
-            logger.warning("Task API still failing, now with: %s%s", error, _advice(error))
+            logger.warning("Task API still failing, now with: %s%s", described, _advice(error))
         else:
             logger.debug("Task API still failing (%d calls): %s", self.failures, error)
 

@@ -177,7 +177,7 @@ async def _start_services(application: Application) -> None:
             settings.create_images_per_user_per_day,
         )
     logger.info(
-        "Bot @%s started; %d open watches, polling every %g s",
+        "Bot @%s started; open watches: %d; polling every %g s",
         application.bot.username,
         await store.count_open(),
         settings.poll_interval_seconds,
@@ -217,4 +217,4 @@ async def _stop_services(application: Application) -> None:
         await services.store.close()
         await services.http.aclose()
         await services.downloads.aclose()
-    logger.info("Bot stopped")
+        logger.info("Bot stopped")

@@ -61,6 +61,8 @@ class Delivery:
         self.url_problems: TTLCache[str, str] = TTLCache(
             maxsize=_MAX_REMEMBERED_URLS, ttl=_URL_MEMORY_SECONDS
         )
+        # The first request of the chat action shown at each destination, once it has ended.
+        self._chat_actions: dict[Destination, asyncio.Event] = {}
 
     async def send_text(
         self,
@@ -101,6 +103,7 @@ class Delivery:
         reply_markup: object | None = None,
     ) -> TextResult:
         """Send HTML markup as send_text does, and return how many parts timed out too."""
+        await self._after_chat_action(destination)
         parts = split_html(markup)
         result = TextResult(messages=[])
         for position, part in enumerate(parts):
@@ -129,6 +132,7 @@ class Delivery:
         one text with the links. Only what Telegram accepted counts as sent, and a request
         that timed out is not repeated. Raises the errors that the class docstring names.
         """
+        await self._after_chat_action(destination)
         sender = AlbumSender(
             self.bot,
             self.downloader,
@@ -181,20 +185,31 @@ class Delivery:
     ) -> AsyncIterator[None]:
         """Show a chat action such as "sending photo" in the chat until the block ends.
 
-        The action is sent alongside the block's own work. On exit, the first request is
-        allowed to finish so that it cannot arrive after the reply and linger over it.
+        The action is sent alongside the block's own work. A message to the same destination
+        waits for the first action request to finish, so that the action cannot arrive after
+        the reply and linger over it.
         """
         first_attempt = asyncio.Event()
+        self._chat_actions[destination] = first_attempt
         renewer = asyncio.create_task(self._renew_chat_action(destination, action, first_attempt))
         try:
             yield
         finally:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(_CHAT_ACTION_RENEW_SECONDS):
-                    await first_attempt.wait()
+            await self._after_chat_action(destination)
+            if self._chat_actions.get(destination) is first_attempt:
+                del self._chat_actions[destination]
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
+
+    async def _after_chat_action(self, destination: Destination) -> None:
+        """Wait, a few seconds at most, until the chat action shown there has been sent."""
+        first_attempt = self._chat_actions.get(destination)
+        if first_attempt is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(_CHAT_ACTION_RENEW_SECONDS):
+                await first_attempt.wait()
 
     async def _renew_chat_action(
         self, destination: Destination, action: str, first_attempt: asyncio.Event

@@ -17,6 +17,7 @@ from bot.render import (
     echo,
     help_text,
     invalid_id_text,
+    no_valid_ids_text,
     task_too_many_ids_text,
     task_usage_text,
 )
@@ -156,16 +157,20 @@ async def _answer_batch(
         )
         return
 
-    tasks = {}
+    if not parsed.valid:
+        await services.delivery.send_text(
+            destination, no_valid_ids_text(parsed.invalid), reply_to=reply_to
+        )
+        return
+
     async with services.delivery.chat_action(destination):
-        if parsed.valid:
-            try:
-                tasks = await services.tasks.retrieve_batch(parsed.valid)
-            except TaskApiError as error:
-                await send_api_error(
-                    services.delivery, destination, error, parsed.valid, reply_to=reply_to
-                )
-                return
+        try:
+            tasks = await services.tasks.retrieve_batch(parsed.valid)
+        except TaskApiError as error:
+            await send_api_error(
+                services.delivery, destination, error, parsed.valid, reply_to=reply_to
+            )
+            return
 
         running = [task.id for task in tasks.values() if task.state is TaskState.PENDING]
         watch_note, markup = None, None

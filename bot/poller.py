@@ -340,6 +340,13 @@ class Poller:
 
         if await self._store.close_watch(watch.id, state, self._clock()):
             self.stats.delivered += 1
+            if task is None:
+                logger.info(
+                    "Chat %s: task %s not returned in %d polls; watch closed as not found",
+                    watch.chat_id, task_id, MISSES_BEFORE_NOT_FOUND,
+                )
+            else:
+                logger.debug("Chat %s notified of task %s (%s)", watch.chat_id, task_id, state)
 
     async def _try_send(
         self, destination: Destination, watch: Watch, task_id: str, task: Task | None, now: float

@@ -194,6 +194,15 @@ def api_error_text(error: TaskApiError, api: str = "task API") -> str:
     return f"⚠️ The {api} rejected the request: {escape(cut_plain(error.message, 200))}"
 
 
+def no_valid_ids_text(invalid: Sequence[str]) -> str:
+    """Return the reply to a /batch in which no value is a task id."""
+    lines = [f"⚠️ {echo(value)} is not a valid task id" for value in invalid[:MAX_INVALID_SHOWN]]
+    if len(invalid) > MAX_INVALID_SHOWN:
+        lines.append(f"⚠️ and {len(invalid) - MAX_INVALID_SHOWN} more values that are not task ids")
+    lines.append(f"Nothing was looked up. A task id is a UUID such as <code>{EXAMPLE_TASK_ID}</code>.")
+    return "\n".join(lines)
+
+
 def batch_summary_text(
     task_ids: Sequence[str],
     tasks: dict[str, Task],
@@ -368,7 +377,7 @@ def watch_added_text(added: Sequence[str], already: Sequence[str], over_limit: S
     lines = []
     if added:
         lines.append(
-            f"👀 Watching {_count(len(added), 'task')} more: the images will be sent here when "
+            f"👀 Now watching {_count(len(added), 'task')}: the images will be sent here when "
             "each finishes."
         )
         lines.extend(f"• {task_id_code(task_id)}" for task_id in added)
@@ -376,12 +385,20 @@ def watch_added_text(added: Sequence[str], already: Sequence[str], over_limit: S
         lines.append(f"Already watched here: {_count(len(already), 'task')}.")
         lines.extend(f"• {task_id_code(task_id)}" for task_id in already)
     if over_limit:
+        not_added = _count(len(over_limit), "task")
         lines.append(
-            f"⚠️ Not added, because this chat already watches {limit} tasks, the maximum: "
-            f"{_count(len(over_limit), 'task')}. Remove some with /unwatch first."
+            f"⚠️ {not_added} not added, because this chat already watches {limit} tasks, the "
+            "maximum. Remove some with /unwatch first."
         )
         lines.extend(f"• {task_id_code(task_id)}" for task_id in over_limit)
     return "\n".join(lines)
+
+
+def polling_paused_text() -> str:
+    return (
+        "⚠️ The task API rejects this bot's AceData API token at the moment, so watched tasks "
+        "are not checked until the bot's operator fixes the token."
+    )
 
 
 def watch_usage_text() -> str:

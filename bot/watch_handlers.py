@@ -17,6 +17,7 @@ from bot.render import (
     MAX_INVALID_SHOWN,
     batch_too_many_ids_text,
     invalid_id_text,
+    polling_paused_text,
     unwatch_usage_text,
     unwatched_all_text,
     unwatched_own_text,
@@ -72,6 +73,8 @@ async def watch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         result.added, result.already_watched, result.over_limit,
         services.settings.watch_limit_per_chat,
     )
+    if services.tasks.health.token_rejected:
+        text += "\n\n" + polling_paused_text()
     await services.delivery.send_text(destination, text, reply_to=reply_to)
 
     if result.added:

@@ -118,3 +118,23 @@ async def test_unwatch_all_in_private_chat(bot, telegram, task_api):
     await bot.command("/unwatch all")
 
     assert texts_to(telegram, ALICE)[-1] == "Stopped watching the only task of this chat."
+
+
+@pytest.mark.bot_settings(allowed_chat_ids=frozenset({TEAM["id"]}))
+async def test_other_bots_command_in_refused_chat_ignored(bot, telegram, task_api):
+    stranger_group = group_chat(-4999)
+
+    await bot.command(f"/task@OtherBot {TASK_ID}", chat=stranger_group, from_user=BOB)
+    await bot.command("/start@OtherBot", chat=stranger_group, from_user=BOB)
+
+    assert telegram.sent("sendMessage") == []
+
+
+@pytest.mark.bot_settings(user_commands_per_minute=2)
+async def test_other_bots_commands_not_counted(bot, telegram, task_api):
+    for _ in range(5):
+        await bot.command("/help@OtherBot", chat=TEAM, from_user=BOB)
+    await bot.command("/help", chat=TEAM, from_user=BOB)
+
+    [reply] = texts_to(telegram, TEAM["id"])
+    assert reply.startswith("Nano Banana task bot")

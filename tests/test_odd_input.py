@@ -44,11 +44,14 @@ async def test_hundreds_of_ids_refused_with_count(bot, telegram, task_api):
 async def test_many_invalid_values_counted(bot, telegram, task_api):
     await bot.command("/batch " + " ".join(f"junk{n}" for n in range(500)))
 
-    [summary] = texts_to(telegram)
-    lines = summary.splitlines()
-    assert lines[0] == "500 tasks: 0 finished, 0 running, 0 failed, 500 invalid"
+    [reply] = texts_to(telegram)
+    lines = reply.splitlines()
+    assert lines[0] == "⚠️ junk0 is not a valid task id"
     assert len(lines) == 12
-    assert lines[-1] == "⚠️ and 490 more values that are not task ids"
+    assert lines[10] == "⚠️ and 490 more values that are not task ids"
+    assert lines[11].startswith("Nothing was looked up.")
+    assert task_api.calls == []
+    assert telegram.sent("sendChatAction") == []
 
 
 @pytest.mark.parametrize("value", ["任务", "задача", "🍌🍌", "ÀÉÎ"])

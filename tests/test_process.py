@@ -186,3 +186,20 @@ async def test_killed_between_send_and_record_sends_once_more(
     assert len(photos) == 2
     assert all(task_id in photo.caption for photo in photos)
     assert code == 0
+
+
+async def test_try_tool_prints_settings_and_ends_on_eof():
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.fakes.serve",
+        cwd=REPO_ROOT, env=process_environment(),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    async with asyncio.timeout(30):
+        output, _ = await process.communicate(b"finish 11111111-2222-4333-8444-555555555555\n")
+
+    text = output.decode()
+    assert process.returncode == 0
+    assert "TELEGRAM_API_BASE_URL=http://127.0.0.1:" in text
+    assert "4d320ead-4af4-4a55-8f3e-f2afebdf4fd0  task-succeeded" in text
+    assert "[fake task API] no task 11111111-2222-4333-8444-555555555555" in text

@@ -106,6 +106,20 @@ async def test_poller_backs_off_exponentially(bot, task_api, poller, clock, capl
     assert failing[1].startswith("Task API works again after ")
 
 
+async def test_watch_warns_while_token_rejected(bot, telegram, task_api, poller):
+    task_api.script(error_response(401, "invalid_token"))
+    await watch(bot, TASK_ID)
+    await poller.run_cycle()
+
+    await bot.command(f"/watch {TASK_ID.replace('1', '2')}", chat=group_chat(-4001))
+
+    [reply] = [parse_html(call.text) for call in telegram.sent("sendMessage", chat_id=-4001)]
+    assert reply.endswith(
+        "⚠️ The task API rejects this bot's AceData API token at the moment, so watched tasks "
+        "are not checked until the bot's operator fixes the token."
+    )
+
+
 async def test_retry_after_sets_pause(bot, task_api, poller, clock):
     await watch(bot, TASK_ID)
     response = error_response(429, "too_many_requests")

@@ -266,3 +266,15 @@ async def test_slow_api_explained(bot, telegram, task_api):
 
     [text] = texts_to(telegram, ALICE)
     assert "did not answer in time" in text
+
+
+async def test_chat_action_never_follows_reply(bot, telegram, task_api):
+    await bot.command(f"/task {UNKNOWN_ID}")
+    await bot.command(f"/batch {UNKNOWN_ID} nope")
+
+    methods = [call.method for call in telegram.calls if call.method.startswith("send")]
+    assert methods == ["sendChatAction", "sendMessage", "sendChatAction", "sendMessage"]
+    actions = telegram.sent("sendChatAction")
+    replies = telegram.sent("sendMessage")
+    assert actions[0].at <= replies[0].at
+    assert actions[1].at <= replies[1].at

@@ -121,7 +121,7 @@ async def test_watch_finished_task_delivered_at_once(bot, telegram, task_api):
     assert album.chat_id == ALICE
     assert len(album.params["media"]) == 2
     [reply] = texts_to(telegram, ALICE)
-    assert reply.startswith("👀 Watching 1 task more")
+    assert reply.startswith("👀 Now watching 1 task")
 
 
 async def test_two_chats_one_task_each_once(bot, telegram, task_api):
@@ -239,7 +239,7 @@ async def test_cap_reached_names_left_out(bot, telegram, task_api):
     await bot.command("/watch " + " ".join(ids), chat=GROUP)
 
     [reply] = texts_to(telegram, GROUP["id"])
-    assert "⚠️ Not added, because this chat already watches 3 tasks, the maximum: 2 tasks." in reply
+    assert "⚠️ 2 tasks not added, because this chat already watches 3 tasks, the maximum." in reply
     assert reply.endswith(f"• {ids[3]}\n• {ids[4]}")
     assert await bot.services.store.count_open(GROUP["id"]) == 3
 
