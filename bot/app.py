@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import httpx
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -18,11 +17,12 @@ from telegram.ext import (
 )
 
 from bot.access import AccessGate
-from bot.client import TaskClient
+from bot.connections import bot_api_urls, new_task_client
 from bot.deliver import Delivery
 from bot.download import ImageDownloader, new_download_client
 from bot.errors import error_handler
 from bot.flood import build_rate_limiter
+from bot.health_server import HealthServer
 from bot.handlers import (
     batch_command,
     help_command,
@@ -31,7 +31,10 @@ from bot.handlers import (
     unknown_command,
 )
 from bot.jobs import poll_job
+from bot.menus import register_command_menus
+from bot.poll_summary import PollSummary
 from bot.poller import Poller
+from bot.refresh import refresh_button
 from bot.runner import add_before_stop
 from bot.services import Services, find_services, store_services
 from bot.settings import Settings
@@ -45,12 +48,14 @@ from bot.watch_handlers import (
     watch_command,
     watches_command,
 )
-from bot.watching import STOP_WATCHING_PATTERN
+from bot.watching import REFRESH_PATTERN, STOP_WATCHING_PATTERN
 
 logger = logging.getLogger(__name__)
 
 # Handlers of group -1 run before all others: the access gate stops refused chats there.
 _ACCESS_GROUP = -1
+
+_HEALTH_SERVER_KEY = "health_server"
 
 
 def build_application(
@@ -61,12 +66,12 @@ def build_application(
     `update_processor` replaces the default PerChatUpdateProcessor; the tests pass a subclass
     that reports when each update has been handled.
     """
-    root = settings.telegram_api_base_url
+    base_url, base_file_url = bot_api_urls(settings)
     application = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(f"{root}/bot")
-        .base_file_url(f"{root}/file/bot")
+        .base_url(base_url)
+        .base_file_url(base_file_url)
         .concurrent_updates(update_processor or PerChatUpdateProcessor())
         .read_timeout(settings.telegram_timeout_seconds)
         .write_timeout(settings.telegram_timeout_seconds)
@@ -104,6 +109,7 @@ def _add_handlers(application: Application, settings: Settings) -> None:
             CommandHandler("unwatch", unwatch_command, filters=new_messages),
             CommandHandler("watches", watches_command, filters=new_messages),
             CallbackQueryHandler(stop_watching_button, pattern=STOP_WATCHING_PATTERN),
+            CallbackQueryHandler(refresh_button, pattern=REFRESH_PATTERN),
             MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated),
             ChatMemberHandler(bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(new_messages & private & filters.COMMAND, unknown_command),
@@ -116,20 +122,7 @@ def _add_handlers(application: Application, settings: Settings) -> None:
 async def _start_services(application: Application) -> None:
     settings: Settings = application.bot_data["settings"]
     store = await WatchStore.open(settings.database_path)
-    http = httpx.AsyncClient(
-        timeout=httpx.Timeout(
-            settings.api_timeout_seconds, connect=min(10.0, settings.api_timeout_seconds)
-        ),
-        follow_redirects=False,
-    )
-    tasks = TaskClient(
-        http,
-        settings.acedata_api_base_url,
-        settings.acedata_api_token.get_secret_value(),
-        chunk_size=settings.api_chunk_size,
-        max_attempts=settings.api_max_attempts,
-        max_retry_wait=settings.api_retry_max_wait_seconds,
-    )
+    http, tasks = new_task_client(settings)
     downloads = new_download_client()
     delivery = Delivery(application.bot, ImageDownloader(downloads))
     poller = Poller(
@@ -152,19 +145,33 @@ async def _start_services(application: Application) -> None:
         ),
     )
 
+    _schedule_polling(application, settings)
+    await register_command_menus(application.bot, settings.batch_max_ids)
+    if settings.health_port is not None:
+        health_server = HealthServer(application)
+        await health_server.start(settings.health_listen, settings.health_port)
+        application.bot_data[_HEALTH_SERVER_KEY] = health_server
+    logger.info(
+        "Bot @%s started; %d open watches, polling every %g s",
+        application.bot.username,
+        await store.count_open(),
+        settings.poll_interval_seconds,
+    )
+
+
+def _schedule_polling(application: Application, settings: Settings) -> None:
+    summary = None
+    if settings.log_summary_every_cycles:
+        summary = PollSummary(settings.log_summary_every_cycles)
+
     assert application.job_queue is not None
     application.job_queue.run_repeating(
         poll_job,
         interval=settings.poll_interval_seconds,
         first=0,
         name="poll",
+        data=summary,
         job_kwargs={"coalesce": True, "misfire_grace_time": None},
-    )
-    logger.info(
-        "Bot @%s started; %d open watches, polling every %g s",
-        application.bot.username,
-        await store.count_open(),
-        settings.poll_interval_seconds,
     )
 
 
@@ -175,6 +182,9 @@ async def _stop_polling(application: Application) -> None:
 
 
 async def _stop_services(application: Application) -> None:
+    health_server = application.bot_data.pop(_HEALTH_SERVER_KEY, None)
+    if isinstance(health_server, HealthServer):
+        await health_server.stop()
     services = find_services(application.bot_data)
     if services is not None:
         await services.poller.close()

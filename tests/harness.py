@@ -16,6 +16,7 @@ from bot.runner import running
 from bot.services import Services, find_services
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
+from bot.webhook import webhook_of
 from tests.fakes.task_api import FakeTaskApi
 from tests.fakes.telegram_server import FakeTelegram
 from tests.fakes.updates import message_update
@@ -59,7 +60,8 @@ def make_settings(telegram: FakeTelegram, task_api: FakeTaskApi, **overrides: An
 
 
 class BotHarness:
-    """Starts the application as run_polling does, without taking over the event loop."""
+    """Starts the application as run_polling or run_webhook does, without taking over the
+    event loop."""
 
     def __init__(self, telegram: FakeTelegram, task_api: FakeTaskApi, settings: Settings) -> None:
         self.telegram = telegram
@@ -68,7 +70,8 @@ class BotHarness:
         self.processor = ObservedUpdateProcessor()
         self.application: Application = build_application(settings, self.processor)
         self.errors: list[BaseException] = []
-        self._running = running(self.application, long_poll_timeout=5)
+        self.webhook = webhook_of(settings)
+        self._running = running(self.application, long_poll_timeout=5, webhook=self.webhook)
 
     @property
     def services(self) -> Services:

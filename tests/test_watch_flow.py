@@ -62,8 +62,9 @@ async def test_task_command_watches_running_task(bot, telegram, task_api):
     text = parse_html(reply.text)
     assert text.startswith(f"⏳ Task {TASK_ID} is still running")
     assert text.endswith(f"👀 Watching task {TASK_ID}: its images will be sent here when it finishes.")
-    [[button]] = reply.params["reply_markup"]["inline_keyboard"]
-    assert button == {"text": "Stop watching", "callback_data": f"unwatch:t:{TASK_ID}"}
+    [[refresh, stop]] = reply.params["reply_markup"]["inline_keyboard"]
+    assert refresh == {"text": "Refresh", "callback_data": f"refresh:t:{TASK_ID}"}
+    assert stop == {"text": "Stop watching", "callback_data": f"unwatch:t:{TASK_ID}"}
     [watch] = await bot.services.store.open_watches_of_chat(ALICE)
     assert watch.task_id == TASK_ID
     assert watch.added_by == ALICE
