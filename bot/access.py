@@ -9,7 +9,7 @@ from collections import OrderedDict
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
@@ -26,8 +26,10 @@ class AccessGate:
     An update passes when its chat is in `allowed_chat_ids` or its sender is in
     `allowed_user_ids`; when both sets are empty, every update passes. A refused chat gets
     one short message, the first time its sender sends a command there, naming the ids the
-    operator would add. Each user may send `commands_per_minute` commands in any minute. The
-    first command over that gets a message saying when to try again, and the rest are ignored.
+    operator would add. Each user may send `commands_per_minute` commands in any minute, and a
+    press of an inline button counts as a command. The first command over that gets a message
+    saying when to try again, and the rest are ignored. A press over it gets a short notice
+    and is ignored.
     """
 
     def __init__(
@@ -71,6 +73,13 @@ class AccessGate:
                 await self._slow_down(message, user_id, context)
                 raise ApplicationHandlerStop
 
+        # A press of "Refresh" calls the task API, as a command does.
+        press = update.callback_query
+        if press is not None and user_id is not None:
+            if not self._limiter.hit(self._rate, "commands", str(user_id)):
+                await self._slow_down_press(press, user_id)
+                raise ApplicationHandlerStop
+
     async def _refuse(
         self, message: Message, chat_id: int, user_id: int | None, context: ContextTypes.DEFAULT_TYPE
     ) -> None:
@@ -103,6 +112,16 @@ class AccessGate:
             f"person. Try again in {wait_seconds} s.",
             context,
         )
+
+    async def _slow_down_press(self, press: CallbackQuery, user_id: int) -> None:
+        # Every press needs answerCallbackQuery, because the client shows a spinner until then.
+        reset_at = self._limiter.get_window_stats(self._rate, "commands", str(user_id)).reset_time
+        wait_seconds = max(1, round(reset_at - time.time()))
+        logger.debug("User %s is over the command rate limit with a button press", user_id)
+        try:
+            await press.answer(f"⏳ Too many requests. Try again in {wait_seconds} s.")
+        except TelegramError as error:
+            logger.debug("answerCallbackQuery for user %s failed: %s", user_id, error)
 
 
 async def _reply(message: Message, text: str, context: ContextTypes.DEFAULT_TYPE) -> None:

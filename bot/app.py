@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import httpx
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -18,14 +17,15 @@ from telegram.ext import (
 )
 
 from bot.access import AccessGate
-from bot.acedata_http import AceDataHttp
 from bot.callbacks import CallbackListener, callback_secret
 from bot.client import TaskClient
+from bot.connections import bot_api_urls, new_acedata_api
 from bot.create_handlers import edit_command, imagine_command
 from bot.deliver import Delivery
 from bot.download import ImageDownloader, new_download_client
 from bot.errors import error_handler
 from bot.flood import build_rate_limiter
+from bot.health_server import HealthServer
 from bot.images_api import ImagesClient
 from bot.handlers import (
     batch_command,
@@ -35,8 +35,11 @@ from bot.handlers import (
     unknown_command,
 )
 from bot.jobs import poll_job
+from bot.menus import register_command_menus
+from bot.poll_summary import PollSummary
 from bot.poller import Poller
-from bot.runner import add_before_stop
+from bot.refresh import refresh_button
+from bot.runner import add_after_start, add_before_stop
 from bot.services import Services, find_services, store_services
 from bot.settings import Settings
 from bot.storage import WatchStore
@@ -49,12 +52,14 @@ from bot.watch_handlers import (
     watch_command,
     watches_command,
 )
-from bot.watching import STOP_WATCHING_PATTERN
+from bot.watching import REFRESH_PATTERN, STOP_WATCHING_PATTERN
 
 logger = logging.getLogger(__name__)
 
 # Handlers of group -1 run before all others: the access gate stops refused chats there.
 _ACCESS_GROUP = -1
+
+_HEALTH_SERVER_KEY = "health_server"
 
 
 def build_application(
@@ -65,12 +70,12 @@ def build_application(
     `update_processor` replaces the default PerChatUpdateProcessor; the tests pass a subclass
     that reports when each update has been handled.
     """
-    root = settings.telegram_api_base_url
+    base_url, base_file_url = bot_api_urls(settings)
     application = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(f"{root}/bot")
-        .base_file_url(f"{root}/file/bot")
+        .base_url(base_url)
+        .base_file_url(base_file_url)
         .concurrent_updates(update_processor or PerChatUpdateProcessor())
         .read_timeout(settings.telegram_timeout_seconds)
         .write_timeout(settings.telegram_timeout_seconds)
@@ -86,6 +91,7 @@ def build_application(
     )
     application.bot_data["settings"] = settings
     _add_handlers(application, settings)
+    add_after_start(application, _poll_at_start)
     add_before_stop(application, _stop_polling)
     return application
 
@@ -110,6 +116,7 @@ def _add_handlers(application: Application, settings: Settings) -> None:
             CommandHandler("imagine", imagine_command, filters=new_messages),
             CommandHandler("edit", edit_command, filters=new_messages),
             CallbackQueryHandler(stop_watching_button, pattern=STOP_WATCHING_PATTERN),
+            CallbackQueryHandler(refresh_button, pattern=REFRESH_PATTERN),
             MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated),
             ChatMemberHandler(bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(new_messages & private & filters.COMMAND, unknown_command),
@@ -122,19 +129,7 @@ def _add_handlers(application: Application, settings: Settings) -> None:
 async def _start_services(application: Application) -> None:
     settings: Settings = application.bot_data["settings"]
     store = await WatchStore.open(settings.database_path)
-    http = httpx.AsyncClient(
-        timeout=httpx.Timeout(
-            settings.api_timeout_seconds, connect=min(10.0, settings.api_timeout_seconds)
-        ),
-        follow_redirects=False,
-    )
-    api = AceDataHttp(
-        http,
-        settings.acedata_api_base_url,
-        settings.acedata_api_token.get_secret_value(),
-        max_attempts=settings.api_max_attempts,
-        max_retry_wait=settings.api_retry_max_wait_seconds,
-    )
+    http, api = new_acedata_api(settings)
     tasks = TaskClient(api, chunk_size=settings.api_chunk_size)
     downloads = new_download_client()
     delivery = Delivery(application.bot, ImageDownloader(downloads))
@@ -162,14 +157,12 @@ async def _start_services(application: Application) -> None:
         ),
     )
 
-    assert application.job_queue is not None
-    application.job_queue.run_repeating(
-        poll_job,
-        interval=settings.poll_interval_seconds,
-        first=0,
-        name="poll",
-        job_kwargs={"coalesce": True, "misfire_grace_time": None},
-    )
+    _schedule_polling(application, settings)
+    await register_command_menus(application.bot, settings.batch_max_ids, settings.allow_create)
+    if settings.health_port is not None:
+        health_server = HealthServer(application)
+        await health_server.start(settings.health_listen, settings.health_port)
+        application.bot_data[_HEALTH_SERVER_KEY] = health_server
     if settings.allow_create and not (settings.allowed_user_ids or settings.allowed_chat_ids):
         logger.warning(
             "ALLOW_CREATE is on while ALLOWED_USER_IDS and ALLOWED_CHAT_IDS are empty: anyone "
@@ -181,6 +174,22 @@ async def _start_services(application: Application) -> None:
         application.bot.username,
         await store.count_open(),
         settings.poll_interval_seconds,
+    )
+
+
+def _schedule_polling(application: Application, settings: Settings) -> None:
+    summary = None
+    if settings.log_summary_every_cycles:
+        summary = PollSummary(settings.log_summary_every_cycles)
+
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        poll_job,
+        interval=settings.poll_interval_seconds,
+        first=settings.poll_interval_seconds,
+        name="poll",
+        data=summary,
+        job_kwargs={"coalesce": True, "misfire_grace_time": None},
     )
 
 
@@ -202,6 +211,15 @@ async def _start_callbacks(
     return listener, f"{settings.create_callback_url}/{secret}"
 
 
+async def _poll_at_start(application: Application) -> None:
+    # The repeating job's first run comes one interval after start, because APScheduler
+    # skips a first run time that passed before the JobQueue started. Watches that finished
+    # while the bot was down are delivered now instead.
+    services = find_services(application.bot_data)
+    if services is not None:
+        services.poller.request_cycle()
+
+
 async def _stop_polling(application: Application) -> None:
     services = find_services(application.bot_data)
     if services is not None:
@@ -209,6 +227,9 @@ async def _stop_polling(application: Application) -> None:
 
 
 async def _stop_services(application: Application) -> None:
+    health_server = application.bot_data.pop(_HEALTH_SERVER_KEY, None)
+    if isinstance(health_server, HealthServer):
+        await health_server.stop()
     services = find_services(application.bot_data)
     if services is not None:
         if services.callbacks is not None:

@@ -19,6 +19,7 @@ from tornado.netutil import bind_sockets
 from tornado.web import Application, RequestHandler
 
 from bot.ids import normalize_task_id
+from bot.listening import ListenError
 
 logger = logging.getLogger(__name__)
 
@@ -34,16 +35,6 @@ def callback_secret(bot_token: str) -> str:
     """
     digest = hmac.new(bot_token.encode(), b"nano-banana images callback", hashlib.sha256)
     return digest.hexdigest()[:32]
-
-
-class CallbackListenError(Exception):
-    """The callback listener could not bind its address and port, such as a port in use."""
-
-    def __init__(self, host: str, port: int, error: OSError) -> None:
-        super().__init__(
-            f"Could not listen on {host} port {port} for images API callbacks: "
-            f"{error.strerror or error}"
-        )
 
 
 class CallbackListener:
@@ -66,7 +57,7 @@ class CallbackListener:
         self.port: int | None = None
 
     async def start(self) -> None:
-        """Bind the address and port, raising CallbackListenError when that fails, and serve."""
+        """Bind the address and port, raising ListenError when that fails, and serve."""
         # Tornado's access log would print request paths, and a valid path contains the secret.
         application = Application(
             [(r"/.*", _CallbackHandler, {"listener": self})], log_function=_no_access_log
@@ -74,7 +65,10 @@ class CallbackListener:
         try:
             sockets = bind_sockets(self._requested_port, address=self._listen)
         except OSError as error:
-            raise CallbackListenError(self._listen, self._requested_port, error) from None
+            raise ListenError(
+                "images API callbacks", "CREATE_CALLBACK_PORT", self._listen, self._requested_port,
+                error,
+            ) from None
         self._server = HTTPServer(application, max_body_size=_MAX_BODY_BYTES)
         self._server.add_sockets(sockets)
         self.port = sockets[0].getsockname()[1]

@@ -60,10 +60,10 @@ def help_text(max_batch_ids: int, create_enabled: bool = False) -> str:
     if create_enabled:
         create = (
             "/imagine <code>a lighthouse at dusk --ar 16:9 --n 2</code>\n"
-            "Start a generation; its images are sent here when it finishes. "
+            "Start a generation. Its images are sent here when it finishes. "
             "Options: --model, --ar, --res, --n.\n\n"
             "/edit <code>make the sky purple</code>\n"
-            "Send as a reply to a photo, or with image URLs, to edit it.\n\n"
+            "Edit a photo. Send it as a reply to the photo, or with image URLs.\n\n"
         )
     return (
         "<b>Nano Banana task bot</b>\n"
@@ -82,10 +82,28 @@ def help_text(max_batch_ids: int, create_enabled: bool = False) -> str:
         "Stop watching tasks.\n\n"
         "/watches\nList the tasks this chat watches.\n\n"
         f"{create}"
-        "/help\nShow this message.\n\n"
+        "/help\nShow what this bot does and its commands.\n\n"
         "A task id is the <code>task_id</code> the Nano Banana Images API returned "
         "when the generation started."
     )
+
+
+def command_menu(max_batch_ids: int, create_enabled: bool = False) -> list[tuple[str, str]]:
+    """Return the commands of Telegram's command menu with their descriptions.
+
+    Each description is the first sentence of the command's entry in help_text, and the
+    order is the same, so the menu and /help agree.
+    """
+    create = [("imagine", "Start a generation"), ("edit", "Edit a photo")] if create_enabled else []
+    return [
+        ("task", "Show one task: its images when finished, else its state"),
+        ("batch", f"Show up to {max_batch_ids} tasks at once"),
+        ("watch", "Watch tasks in this chat: their images are sent here when each finishes"),
+        ("unwatch", "Stop watching tasks"),
+        ("watches", "List the tasks this chat watches"),
+        *create,
+        ("help", "Show what this bot does and its commands"),
+    ]
 
 
 def echo(value: str) -> str:
@@ -156,6 +174,33 @@ def failed_text(task: Task) -> str:
     if task.prompt:
         lines.append(f"Prompt: {escape(cut_plain(task.prompt, _MAX_PROMPT_EXCERPT))}")
     return "\n".join(lines)
+
+
+def refreshed_finished_text(task: Task, *, sent_earlier: bool) -> str:
+    """Return the text that replaces a running task's message once the task finished with
+    images, after a press of "Refresh"."""
+    where = "sent to this chat earlier" if sent_earlier else "sent as a reply to this message"
+    lines = [
+        f"✅ Task {task_id_code(task.id)} finished with {_count(len(task.images), 'image')}, "
+        f"{where}."
+    ]
+    if task.prompt:
+        lines.append(f"Prompt: {escape(cut_plain(task.prompt, _MAX_PROMPT_EXCERPT))}")
+    return "\n".join(lines)
+
+
+def refresh_notice(task: Task | None, *, sent_earlier: bool) -> str:
+    """Return the short plain text that Telegram shows on top of the chat after a press of
+    "Refresh"."""
+    if task is None:
+        return "The task API did not return this task. Try again later."
+    if task.state is TaskState.PENDING:
+        return "Still running."
+    if task.state is TaskState.FAILED:
+        return "The task failed."
+    if task.images and not sent_earlier:
+        return "Finished: sending the images."
+    return "Finished."
 
 
 def no_images_text(task: Task) -> str:

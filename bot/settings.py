@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # The shape of a token issued by @BotFather: the bot's numeric id, a colon, then the secret part.
 TELEGRAM_TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+# The characters Telegram accepts in a webhook's secret token (setWebhook, Bot API 6.1 and later).
+WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+# The characters a webhook URL's path may contain. python-telegram-bot matches request paths
+# with a regular expression built from this path, so characters with a meaning there are kept out.
+_WEBHOOK_PATH_PATTERN = re.compile(r"^[A-Za-z0-9/_.~-]*$")
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -109,23 +117,6 @@ class Settings(BaseSettings):
         le=10_000,
         description="the maximum number of images one user may create per day (UTC)",
     )
-    create_callback_url: str | None = Field(
-        None,
-        description=(
-            "the public http(s) URL that reaches CREATE_CALLBACK_PORT, such as "
-            "https://bot.example.com/acedata-callback, or empty to rely on polling"
-        ),
-    )
-    create_callback_listen: str = Field(
-        "127.0.0.1",
-        description="the address the callback listener binds, such as 127.0.0.1 or 0.0.0.0",
-    )
-    create_callback_port: int = Field(
-        8081,
-        ge=0,
-        le=65535,
-        description="the port of the callback listener, from 1 to 65535",
-    )
     log_level: LogLevel = Field(
         "INFO",
         description="one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
@@ -170,6 +161,70 @@ class Settings(BaseSettings):
         ),
     )
 
+    webhook_url: str | None = Field(
+        None,
+        description=(
+            "the public URL that Telegram sends updates to, such as "
+            "https://bot.example.com/telegram, without a query, or empty for long polling"
+        ),
+    )
+    webhook_listen: str = Field(
+        "127.0.0.1",
+        description="the IP address the webhook listener binds to, such as 127.0.0.1 or 0.0.0.0",
+    )
+    webhook_port: int = Field(
+        8080,
+        ge=1,
+        le=65535,
+        description="the TCP port of the webhook listener, from 1 to 65535",
+    )
+    webhook_secret_token: SecretStr | None = Field(
+        None,
+        description=(
+            "1 to 256 characters from A-Z, a-z, 0-9, _ and -, or empty to generate one at "
+            "each start"
+        ),
+    )
+    health_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description=(
+            "the TCP port of the health endpoint, from 1 to 65535 and other than WEBHOOK_PORT "
+            "in webhook mode, or empty to turn the endpoint off"
+        ),
+    )
+    health_listen: str = Field(
+        "127.0.0.1",
+        description="the IP address the health endpoint binds to, such as 127.0.0.1 or 0.0.0.0",
+    )
+    create_callback_url: str | None = Field(
+        None,
+        description=(
+            "the public http(s) URL that reaches CREATE_CALLBACK_PORT, such as "
+            "https://bot.example.com/acedata-callback, or empty to rely on polling"
+        ),
+    )
+    create_callback_listen: str = Field(
+        "127.0.0.1",
+        description="the IP address the callback listener binds to, such as 127.0.0.1 or 0.0.0.0",
+    )
+    create_callback_port: int = Field(
+        8081,
+        ge=1,
+        le=65535,
+        description=(
+            "the TCP port of the callback listener, from 1 to 65535 and other than the "
+            "webhook's and the health endpoint's"
+        ),
+    )
+    log_summary_every_cycles: int = Field(
+        60,
+        ge=0,
+        le=1_000_000,
+        description="the number of poll cycles between two summary log lines, or 0 for none",
+    )
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _check_telegram_token(cls, value: SecretStr) -> SecretStr:
@@ -197,6 +252,58 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment:
             raise ValueError("has a query or fragment")
         return url
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        url = value.strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("not an http(s) URL")
+        if parts.query or parts.fragment:
+            raise ValueError("has a query or fragment")
+        if not _WEBHOOK_PATH_PATTERN.fullmatch(parts.path):
+            raise ValueError("path has characters other than letters, digits and /_.~-")
+        return url
+
+    @field_validator("webhook_listen", "health_listen", "create_callback_listen")
+    @classmethod
+    def _check_ip_address(cls, value: str) -> str:
+        address = value.strip()
+        ipaddress.ip_address(address)
+        return address
+
+    @field_validator("webhook_secret_token")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        secret = value.get_secret_value().strip()
+        if not WEBHOOK_SECRET_PATTERN.fullmatch(secret):
+            raise ValueError("not 1 to 256 characters from A-Z, a-z, 0-9, _ and -")
+        return SecretStr(secret)
+
+    @field_validator("health_port")
+    @classmethod
+    def _check_health_port(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # Both listeners may bind the same address, so webhook mode needs two different ports.
+        webhook_port = info.data.get("webhook_port") if info.data.get("webhook_url") else None
+        if value is not None and value == webhook_port:
+            raise ValueError("same port as WEBHOOK_PORT")
+        return value
+
+    @field_validator("create_callback_port")
+    @classmethod
+    def _check_callback_port(cls, value: int, info: ValidationInfo) -> int:
+        if not info.data.get("allow_create") or not info.data.get("create_callback_url"):
+            return value
+        if info.data.get("webhook_url") and value == info.data.get("webhook_port"):
+            raise ValueError("same port as WEBHOOK_PORT")
+        if value == info.data.get("health_port"):
+            raise ValueError("same port as HEALTH_PORT")
+        return value
 
     @field_validator("allowed_chat_ids", "allowed_user_ids", mode="before")
     @classmethod

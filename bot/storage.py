@@ -276,6 +276,19 @@ class WatchStore:
         ) as cursor:
             return [_watch(row) async for row in cursor]
 
+    async def find_watch(self, chat_id: int, thread_id: int | None, task_id: str) -> Watch | None:
+        """Return the watch of a task in one chat and topic, open or closed, or None.
+
+        A closed watch stays until it is pruned; a removed one is deleted at once.
+        """
+        async with self._db.execute(
+            f"SELECT {_WATCH_COLUMNS} FROM watches WHERE chat_id = ? AND thread_id = ? "
+            "AND task_id = ?",
+            (chat_id, _thread_key(thread_id), task_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _watch(row) if row else None
+
     async def count_open(self, chat_id: int | None = None) -> int:
         """Return the number of open watches of one chat, or of all chats."""
         if chat_id is None:

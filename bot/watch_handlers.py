@@ -27,7 +27,7 @@ from bot.render import (
     watch_usage_text,
 )
 from bot.services import services_of
-from bot.watching import STOP_MESSAGE_PREFIX, STOP_TASK_PREFIX
+from bot.watching import STOP_MESSAGE_PREFIX, STOP_TASK_PREFIX, task_buttons
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +160,10 @@ async def watches_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def stop_watching_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Handle a press of "Stop watching": remove the watches and the button."""
+    """Handle a press of "Stop watching": remove the watches and the button.
+
+    Under one task's message, the "Refresh" button stays.
+    """
     query = update.callback_query
     if query is None or query.data is None:
         return
@@ -172,10 +175,11 @@ async def stop_watching_button(update: Update, context: ContextTypes.DEFAULT_TYP
 
     services = services_of(context)
     chat_id = message.chat.id
+    remaining_buttons = None
     if query.data.startswith(STOP_TASK_PREFIX):
-        removed = await services.store.remove_watches(
-            chat_id, [query.data.removeprefix(STOP_TASK_PREFIX)]
-        )
+        task_id = query.data.removeprefix(STOP_TASK_PREFIX)
+        removed = await services.store.remove_watches(chat_id, [task_id])
+        remaining_buttons = task_buttons(task_id, watched=False)
     else:
         source = query.data.removeprefix(STOP_MESSAGE_PREFIX)
         removed = (
@@ -190,7 +194,7 @@ async def stop_watching_button(update: Update, context: ContextTypes.DEFAULT_TYP
         await query.answer("Not watched anymore.")
 
     try:
-        await query.edit_message_reply_markup(reply_markup=None)
+        await query.edit_message_reply_markup(reply_markup=remaining_buttons)
     except BadRequest as error:
         # The button may already be gone, such as after a second press.
         logger.debug("Removing the button in chat %s failed: %s", chat_id, error)

@@ -1,4 +1,4 @@
-"""Watching the running tasks a command showed, and the "Stop watching" button."""
+"""Watching the running tasks a command showed, and the "Refresh" and "Stop watching" buttons."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ from bot.tasks import Task, TaskState
 STOP_TASK_PREFIX = "unwatch:t:"
 STOP_MESSAGE_PREFIX = "unwatch:m:"
 STOP_WATCHING_PATTERN = r"^unwatch:[tm]:"
+
+# Callback data of the "Refresh" button of one task's message.
+REFRESH_TASK_PREFIX = "refresh:t:"
+REFRESH_PATTERN = r"^refresh:t:"
 
 
 async def watch_running_tasks(
@@ -50,16 +54,28 @@ async def watch_running_tasks(
     if not watched:
         return note, None
     if len(task_ids) == 1:
-        return note, stop_watching_markup(STOP_TASK_PREFIX + task_ids[0])
+        return note, task_buttons(task_ids[0], watched=True)
     return note, stop_watching_markup(STOP_MESSAGE_PREFIX + str(message.message_id))
 
 
+def task_buttons(task_id: str, *, watched: bool) -> InlineKeyboardMarkup:
+    """Return the buttons under a running task's message: "Refresh", then "Stop watching"
+    while the chat watches the task."""
+    buttons = [callback_button("Refresh", REFRESH_TASK_PREFIX + task_id)]
+    if watched:
+        buttons.append(callback_button("Stop watching", STOP_TASK_PREFIX + task_id))
+    return InlineKeyboardMarkup([buttons])
+
+
 def stop_watching_markup(callback_data: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[callback_button("Stop watching", callback_data)]])
+
+
+def callback_button(text: str, callback_data: str) -> InlineKeyboardButton:
+    """Return an inline button, raising ValueError when its data is over Telegram's limit."""
     if len(callback_data.encode()) > MAX_CALLBACK_DATA_BYTES:
         raise ValueError(f"callback data over {MAX_CALLBACK_DATA_BYTES} bytes: {callback_data!r}")
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton("Stop watching", callback_data=callback_data)]]
-    )
+    return InlineKeyboardButton(text, callback_data=callback_data)
 
 
 async def close_delivered_watches(services: Services, chat_id: int, tasks: Sequence[Task]) -> None:

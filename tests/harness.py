@@ -16,6 +16,7 @@ from bot.runner import running
 from bot.services import Services, find_services
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
+from bot.webhook import webhook_of
 from tests.fakes.task_api import FakeTaskApi
 from tests.fakes.telegram_server import FakeTelegram
 from tests.fakes.updates import message_update
@@ -47,7 +48,7 @@ def make_settings(telegram: FakeTelegram, task_api: FakeTaskApi, **overrides: An
         "acedata_api_base_url": task_api.base_url,
         "api_timeout_seconds": 5,
         "api_retry_max_wait_seconds": 0.01,
-        # The tests run the poll cycles they need themselves, besides the one at start.
+        # The tests run the poll cycles they need themselves, after the one at start.
         "poll_interval_seconds": 3600,
         "telegram_messages_per_second": 1000,
         "telegram_group_messages_per_minute": 1000,
@@ -59,7 +60,8 @@ def make_settings(telegram: FakeTelegram, task_api: FakeTaskApi, **overrides: An
 
 
 class BotHarness:
-    """Starts the application as run_polling does, without taking over the event loop."""
+    """Starts the application as run_polling or run_webhook does, without taking over the
+    event loop."""
 
     def __init__(self, telegram: FakeTelegram, task_api: FakeTaskApi, settings: Settings) -> None:
         self.telegram = telegram
@@ -68,7 +70,8 @@ class BotHarness:
         self.processor = ObservedUpdateProcessor()
         self.application: Application = build_application(settings, self.processor)
         self.errors: list[BaseException] = []
-        self._running = running(self.application, long_poll_timeout=5)
+        self.webhook = webhook_of(settings)
+        self._running = running(self.application, long_poll_timeout=5, webhook=self.webhook)
 
     @property
     def services(self) -> Services:
@@ -79,6 +82,8 @@ class BotHarness:
     async def start(self) -> None:
         self.application.add_error_handler(self._record_error)
         await self._running.__aenter__()
+        # The cycle the bot runs at start ends before a test goes on.
+        await self.services.poller.wait_for_requested()
 
     async def stop(self) -> None:
         await self._running.__aexit__(None, None, None)

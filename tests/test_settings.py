@@ -58,6 +58,14 @@ def test_missing_tokens_each_named():
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD': expected one of DEBUG"),
         ("BATCH_MAX_IDS", "0", "BATCH_MAX_IDS='0': expected the maximum number"),
         ("TELEGRAM_TIMEOUT_SECONDS", "0", "TELEGRAM_TIMEOUT_SECONDS='0': expected a number of"),
+        ("WEBHOOK_URL", "ftp://bot.example.com/hook", "WEBHOOK_URL='ftp://bot.example.com/hook'"),
+        ("WEBHOOK_URL", "https://bot.example.com/?a=1", "WEBHOOK_URL='https://bot.example.com/?a"),
+        ("WEBHOOK_URL", "https://bot.example.com/(x)", "WEBHOOK_URL='https://bot.example.com/(x)'"),
+        ("WEBHOOK_LISTEN", "localhost", "WEBHOOK_LISTEN='localhost': expected the IP address"),
+        ("WEBHOOK_PORT", "70000", "WEBHOOK_PORT='70000': expected the TCP port"),
+        ("HEALTH_PORT", "0", "HEALTH_PORT='0': expected the TCP port of the health endpoint"),
+        ("HEALTH_LISTEN", "256.0.0.1", "HEALTH_LISTEN='256.0.0.1': expected the IP address"),
+        ("LOG_SUMMARY_EVERY_CYCLES", "-1", "LOG_SUMMARY_EVERY_CYCLES='-1': expected the number"),
     ],
 )
 def test_invalid_value_named_with_fix(monkeypatch, required, name, value, expected):
@@ -142,3 +150,65 @@ def test_env_example_lists_every_setting():
     names = {line.split("=", 1)[0] for line in example.splitlines() if "=" in line and not line.startswith("#")}
 
     assert names == {name.upper() for name in Settings.model_fields}
+
+
+def test_webhook_and_health_off_by_default(required):
+    settings = load_settings(env_file=None)
+
+    assert settings.webhook_url is None
+    assert settings.webhook_listen == "127.0.0.1"
+    assert settings.webhook_port == 8080
+    assert settings.webhook_secret_token is None
+    assert settings.health_port is None
+    assert settings.health_listen == "127.0.0.1"
+    assert settings.log_summary_every_cycles == 60
+
+
+def test_webhook_settings_parsed(monkeypatch, required):
+    monkeypatch.setenv("WEBHOOK_URL", " https://bot.example.com/telegram ")
+    monkeypatch.setenv("WEBHOOK_LISTEN", "::")
+    monkeypatch.setenv("WEBHOOK_SECRET_TOKEN", "abc_DEF-123")
+    monkeypatch.setenv("HEALTH_PORT", "8081")
+
+    settings = load_settings(env_file=None)
+
+    assert settings.webhook_url == "https://bot.example.com/telegram"
+    assert settings.webhook_listen == "::"
+    assert settings.webhook_secret_token is not None
+    assert settings.webhook_secret_token.get_secret_value() == "abc_DEF-123"
+    assert settings.health_port == 8081
+
+
+def test_invalid_webhook_secret_not_shown(monkeypatch, required):
+    monkeypatch.setenv("WEBHOOK_SECRET_TOKEN", "secret with spaces")
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env_file=None)
+
+    assert raised.value.lines[0].startswith(
+        "Invalid setting WEBHOOK_SECRET_TOKEN: expected 1 to 256"
+    )
+    assert "secret with spaces" not in str(raised.value)
+
+
+def test_health_port_must_differ_from_webhook_port(monkeypatch, required):
+    monkeypatch.setenv("HEALTH_PORT", "8080")
+    assert load_settings(env_file=None).health_port == 8080
+
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.com/telegram")
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env_file=None)
+
+    assert raised.value.lines[0].startswith("Invalid setting HEALTH_PORT='8080': expected")
+    assert "other than WEBHOOK_PORT in webhook mode" in raised.value.lines[0]
+
+
+def test_callback_port_must_differ_from_health_port(monkeypatch, required):
+    monkeypatch.setenv("ALLOW_CREATE", "true")
+    monkeypatch.setenv("CREATE_CALLBACK_URL", "https://bot.example.com/acedata")
+    monkeypatch.setenv("HEALTH_PORT", "8081")
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env_file=None)
+
+    assert raised.value.lines[0].startswith("Invalid setting CREATE_CALLBACK_PORT: expected")

@@ -62,8 +62,9 @@ async def test_task_command_watches_running_task(bot, telegram, task_api):
     text = parse_html(reply.text)
     assert text.startswith(f"⏳ Task {TASK_ID} is still running")
     assert text.endswith(f"👀 Watching task {TASK_ID}: its images will be sent here when it finishes.")
-    [[button]] = reply.params["reply_markup"]["inline_keyboard"]
-    assert button == {"text": "Stop watching", "callback_data": f"unwatch:t:{TASK_ID}"}
+    [[refresh, stop]] = reply.params["reply_markup"]["inline_keyboard"]
+    assert refresh == {"text": "Refresh", "callback_data": f"refresh:t:{TASK_ID}"}
+    assert stop == {"text": "Stop watching", "callback_data": f"unwatch:t:{TASK_ID}"}
     [watch] = await bot.services.store.open_watches_of_chat(ALICE)
     assert watch.task_id == TASK_ID
     assert watch.added_by == ALICE
@@ -492,3 +493,17 @@ async def _all_watches(bot):
         watch = await bot.services.store.get_watch(watch_id)
         if watch is not None:
             yield watch
+
+
+async def test_first_poll_runs_at_start(telegram, task_api, tmp_path):
+    database = tmp_path / "bot.sqlite3"
+    task_api.set_task(running_task(TASK_ID))
+    async with started_bot(telegram, task_api, database_path=database) as first:
+        await first.command(f"/watch {TASK_ID}", chat=GROUP)
+    task_api.set_task(finished_task(TASK_ID))
+
+    # The poll interval is an hour, so only the cycle at start can deliver the task.
+    async with started_bot(telegram, task_api, database_path=database, poll_interval_seconds=3600):
+        [photo] = await telegram.wait_for_calls("sendPhoto", chat_id=GROUP["id"])
+
+    assert TASK_ID in photo.caption

@@ -7,6 +7,12 @@ byte as given, and it remembers a URL it failed to fetch. Hosts that are not on 
 never contacted: `cdn_hosts` maps such a host to a local server, and any other host counts as
 unreachable. A WebP sent as a photo becomes a sticker without its caption, as bot authors
 report of Telegram.
+
+While a webhook is set, getUpdates fails with Telegram's 409 Conflict and each pushed update
+is posted to the webhook URL with the secret token header, as Telegram does. Like Telegram,
+setWebhook takes only HTTPS URLs on ports 443, 80, 88 and 8443, unless `local_mode` is on, as
+for a self-hosted Bot API server started with --local. Edits of a message that the fake did not
+send, or that change nothing, get Telegram's errors.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import contextlib
 import io
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +47,10 @@ MAX_DOCUMENT_URL_BYTES = 20_000_000
 MAX_DOCUMENT_UPLOAD_BYTES = 50_000_000
 MAX_PHOTO_DIMENSIONS_SUM = 10_000
 MAX_PHOTO_ASPECT_RATIO = 20
+WEBHOOK_PORTS = frozenset({443, 80, 88, 8443})
+MAX_COMMANDS = 100
+MAX_COMMAND_DESCRIPTION_LENGTH = 256
+_COMMAND_PATTERN = re.compile(r"^[a-z0-9_]{1,32}$")
 
 # Parameters that python-telegram-bot sends JSON-encoded inside form fields.
 _JSON_PARAMETERS = frozenset(
@@ -151,6 +162,14 @@ class Stall:
 
 
 @dataclass
+class WebhookDelivery:
+    """One update the fake posted to the webhook, and the HTTP status it got (0: no response)."""
+
+    update_id: int
+    status: int
+
+
+@dataclass
 class _ChatLimiter:
     """Telegram's flood limits, as sliding windows of send times per chat and overall."""
 
@@ -168,8 +187,10 @@ class FakeTelegram:
         username: str = "NanoBananaTestBot",
         bot_id: int | None = None,
         cdn_hosts: dict[str, str] | None = None,
+        local_mode: bool = False,
     ) -> None:
         self.token = token
+        self.local_mode = local_mode
         self.username = username
         self.bot_id = bot_id if bot_id is not None else int(token.split(":", 1)[0])
         self.cdn_hosts = dict(cdn_hosts or {})
@@ -185,6 +206,13 @@ class FakeTelegram:
         self.group_rate_per_minute: int | None = None
         self.overall_rate_per_second: int | None = None
         self.rate_limit_hits = 0
+        # The parameters of the last successful setWebhook, or None while no webhook is set.
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_deliveries: list[WebhookDelivery] = []
+        # The command menus set with setMyCommands, by scope type and language code.
+        self.command_menus: dict[tuple[str, str], list[dict[str, str]]] = {}
+        # The text and inline keyboard of each text message sent, by chat id and message id.
+        self.messages: dict[tuple[Any, int], dict[str, Any]] = {}
 
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -221,13 +249,34 @@ class FakeTelegram:
     # Updates -------------------------------------------------------------------------------
 
     async def push_update(self, update: dict[str, Any]) -> int:
-        """Queue an update for getUpdates and return its update_id."""
+        """Queue an update for getUpdates, or post it to the webhook while one is set, and
+        return its update_id."""
         update = dict(update)
         update.setdefault("update_id", next(self._update_ids))
+        if self.webhook is not None:
+            await self._post_to_webhook(update)
+            return update["update_id"]
         async with self._changed:
             self._updates.append(update)
             self._changed.notify_all()
         return update["update_id"]
+
+    async def _post_to_webhook(self, update: dict[str, Any]) -> None:
+        assert self.webhook is not None and self._http is not None
+        url = self.webhook["url"]
+        if urlsplit(url).hostname not in LOOPBACK_HOSTS:
+            raise AssertionError(f"the fake posts only to loopback webhooks, not {url}")
+        headers = {}
+        if self.webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+        try:
+            async with self._http.post(url, json=update, headers=headers) as response:
+                status = response.status
+        except (OSError, asyncio.TimeoutError):
+            status = 0
+        async with self._changed:
+            self.webhook_deliveries.append(WebhookDelivery(update["update_id"], status))
+            self._changed.notify_all()
 
     def next_message_id(self) -> int:
         return next(self._message_ids)
@@ -298,6 +347,15 @@ class FakeTelegram:
         params, files = await _read_parameters(request)
         call = Call(method=method, params=params, files=files, at=time.monotonic())
 
+        if method == "getUpdates" and self.webhook is not None:
+            call.ok = False
+            call.error_code = 409
+            call.description = (
+                "Conflict: can't use getUpdates method while webhook is active; use "
+                "deleteWebhook to delete the webhook first"
+            )
+            await self._record(call)
+            return _error_response(409, call.description)
         if method == "getUpdates":
             fault = _take_scripted(self.faults, call)
             if fault is not None:
@@ -479,12 +537,55 @@ class FakeTelegram:
         }
 
     async def _method_deleteWebhook(self, call: Call) -> bool:
+        self.webhook = None
         return True
+
+    async def _method_setWebhook(self, call: Call) -> bool:
+        url = call.params.get("url") or ""
+        if not url:
+            self.webhook = None
+            return True
+
+        parts = urlsplit(url)
+        if not self.local_mode:
+            if parts.scheme != "https":
+                raise BotApiError(
+                    400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+                )
+            if (parts.port or 443) not in WEBHOOK_PORTS:
+                raise BotApiError(
+                    400,
+                    "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 "
+                    "or 8443",
+                )
+        self.webhook = dict(call.params)
+        return True
+
+    async def _method_getWebhookInfo(self, call: Call) -> dict[str, Any]:
+        return {
+            "url": self.webhook["url"] if self.webhook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
 
     async def _method_setMyCommands(self, call: Call) -> bool:
+        commands = call.params.get("commands")
+        if not isinstance(commands, list) or len(commands) > MAX_COMMANDS:
+            raise BotApiError(400, "Bad Request: too many commands specified")
+        for command in commands:
+            if not _COMMAND_PATTERN.fullmatch(str(command.get("command", ""))):
+                raise BotApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            description = str(command.get("description", ""))
+            if not 1 <= len(description) <= MAX_COMMAND_DESCRIPTION_LENGTH:
+                raise BotApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        self.command_menus[_menu_key(call.params)] = commands
         return True
 
+    async def _method_getMyCommands(self, call: Call) -> list[dict[str, str]]:
+        return self.command_menus.get(_menu_key(call.params), [])
+
     async def _method_deleteMyCommands(self, call: Call) -> bool:
+        self.command_menus.pop(_menu_key(call.params), None)
         return True
 
     async def _method_close(self, call: Call) -> bool:
@@ -527,13 +628,41 @@ class FakeTelegram:
         text = self._parsed_text(call.params.get("text", ""), call.params.get("parse_mode"))
         if utf16_length(text.strip()) > MAX_TEXT_LENGTH:
             raise BotApiError(400, "Bad Request: message is too long")
-        message = self._message(call, {"text": text})
-        message["message_id"] = call.params.get("message_id")
-        return message
+        # An edit without reply_markup removes the inline keyboard.
+        return self._edit_message(call, text, _keyboard(call.params))
 
     async def _method_editMessageReplyMarkup(self, call: Call) -> dict[str, Any]:
-        message = self._message(call, {"text": "edited"})
-        message["message_id"] = call.params.get("message_id")
+        stored = self._stored_message(call)
+        return self._edit_message(call, stored["text"], _keyboard(call.params))
+
+    def _stored_message(self, call: Call) -> dict[str, Any]:
+        stored = self.messages.get((call.params.get("chat_id"), call.params.get("message_id")))
+        if stored is None:
+            raise BotApiError(400, "Bad Request: message to edit not found")
+        return stored
+
+    def _edit_message(
+        self, call: Call, text: str, keyboard: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        stored = self._stored_message(call)
+        if stored["text"] == text and stored["reply_markup"] == keyboard:
+            raise BotApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        stored["text"] = text
+        stored["reply_markup"] = keyboard
+        message: dict[str, Any] = {
+            "message_id": call.params["message_id"],
+            "date": int(time.time()),
+            "edit_date": int(time.time()),
+            "chat": _chat(call.params.get("chat_id")),
+            "from": self._bot_user(),
+            "text": text,
+        }
+        if keyboard is not None:
+            message["reply_markup"] = keyboard
         return message
 
     async def _method_sendPhoto(self, call: Call) -> dict[str, Any]:
@@ -729,8 +858,7 @@ class FakeTelegram:
             "message_id": self.next_message_id(),
             "date": int(time.time()),
             "chat": _chat(chat_id),
-            "from": {"id": self.bot_id, "is_bot": True, "first_name": "Nano Banana",
-                     "username": self.username},
+            "from": self._bot_user(),
             **content,
         }
         thread_id = call.params.get("message_thread_id")
@@ -739,7 +867,16 @@ class FakeTelegram:
             message["is_topic_message"] = True
         if call.params.get("reply_markup"):
             message["reply_markup"] = call.params["reply_markup"]
+        if "text" in content:
+            self.messages[(chat_id, message["message_id"])] = {
+                "text": content["text"],
+                "reply_markup": _keyboard(call.params),
+            }
         return message
+
+    def _bot_user(self) -> dict[str, Any]:
+        return {"id": self.bot_id, "is_bot": True, "first_name": "Nano Banana",
+                "username": self.username}
 
 
 def _take_scripted(scripts: list[Any], call: Call) -> Any:
@@ -753,6 +890,19 @@ def _take_scripted(scripts: list[Any], call: Call) -> Any:
         if script.times <= 0:
             scripts.remove(script)
         return script
+    return None
+
+
+def _menu_key(params: dict[str, Any]) -> tuple[str, str]:
+    scope = params.get("scope") or {}
+    return str(scope.get("type", "default")), str(params.get("language_code") or "")
+
+
+def _keyboard(params: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the inline keyboard of a request, or None when it has none or an empty one."""
+    markup = params.get("reply_markup")
+    if isinstance(markup, dict) and markup.get("inline_keyboard"):
+        return markup
     return None
 
 
