@@ -14,6 +14,10 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.chat_languages import translator_for
+from bot.i18n import Translator
+from bot.services import services_of
+
 logger = logging.getLogger(__name__)
 
 # How many refused chats and warned users the gate remembers, so that each gets one message.
@@ -65,23 +69,31 @@ class AccessGate:
 
         if not self.allows(chat_id, user_id):
             if is_command and message is not None and chat_id is not None:
-                await self._refuse(message, chat_id, user_id, context)
+                t = await translator_for(services_of(context), chat_id, user)
+                await self._refuse(message, chat_id, user_id, t, context)
             raise ApplicationHandlerStop
 
         if is_command and user_id is not None and message is not None:
             if not self._limiter.hit(self._rate, "commands", str(user_id)):
-                await self._slow_down(message, user_id, context)
+                t = await translator_for(services_of(context), chat_id, user)
+                await self._slow_down(message, user_id, t, context)
                 raise ApplicationHandlerStop
 
         # A press of "Refresh" calls the task API, as a command does.
         press = update.callback_query
         if press is not None and user_id is not None:
             if not self._limiter.hit(self._rate, "commands", str(user_id)):
-                await self._slow_down_press(press, user_id)
+                t = await translator_for(services_of(context), chat_id, user)
+                await self._slow_down_press(press, user_id, t)
                 raise ApplicationHandlerStop
 
     async def _refuse(
-        self, message: Message, chat_id: int, user_id: int | None, context: ContextTypes.DEFAULT_TYPE
+        self,
+        message: Message,
+        chat_id: int,
+        user_id: int | None,
+        t: Translator,
+        context: ContextTypes.DEFAULT_TYPE,
     ) -> None:
         key = (chat_id, user_id if self._allowed_user_ids else None)
         if key in self._refused:
@@ -89,13 +101,20 @@ class AccessGate:
         _remember(self._refused, key, None)
 
         logger.info("Refused chat %s, user %s: not in ALLOWED_CHAT_IDS or ALLOWED_USER_IDS", chat_id, user_id)
-        text = f"This bot serves only its operator's chats. This chat's id is <code>{chat_id}</code>"
         if self._allowed_user_ids and user_id is not None:
-            text += f", and your user id is <code>{user_id}</code>"
-        await _reply(message, text + ".", context)
+            text = t.gettext(
+                "This bot serves only its operator's chats. This chat's id is "
+                "<code>{chat_id}</code>, and your user id is <code>{user_id}</code>."
+            )
+        else:
+            text = t.gettext(
+                "This bot serves only its operator's chats. This chat's id is "
+                "<code>{chat_id}</code>."
+            )
+        await _reply(message, text.format(chat_id=chat_id, user_id=user_id), context)
 
     async def _slow_down(
-        self, message: Message, user_id: int, context: ContextTypes.DEFAULT_TYPE
+        self, message: Message, user_id: int, t: Translator, context: ContextTypes.DEFAULT_TYPE
     ) -> None:
         now = time.time()
         if self._warned_until.get(user_id, 0.0) > now:
@@ -106,20 +125,23 @@ class AccessGate:
         _remember(self._warned_until, user_id, reset_at)
 
         logger.info("User %s is over the command rate limit in chat %s", user_id, message.chat_id)
-        await _reply(
-            message,
-            f"⏳ Too many commands: this bot takes {self._rate.amount} a minute from each "
-            f"person. Try again in {wait_seconds} s.",
-            context,
+        text = t.gettext(
+            "⏳ Too many commands: this bot takes {count} a minute from each person. "
+            "Try again in {seconds} s."
         )
+        await _reply(message, text.format(count=self._rate.amount, seconds=wait_seconds), context)
 
-    async def _slow_down_press(self, press: CallbackQuery, user_id: int) -> None:
+    async def _slow_down_press(self, press: CallbackQuery, user_id: int, t: Translator) -> None:
         # Every press needs answerCallbackQuery, because the client shows a spinner until then.
         reset_at = self._limiter.get_window_stats(self._rate, "commands", str(user_id)).reset_time
         wait_seconds = max(1, round(reset_at - time.time()))
         logger.debug("User %s is over the command rate limit with a button press", user_id)
         try:
-            await press.answer(f"⏳ Too many requests. Try again in {wait_seconds} s.")
+            await press.answer(
+                t.gettext("⏳ Too many requests. Try again in {seconds} s.").format(
+                    seconds=wait_seconds
+                )
+            )
         except TelegramError as error:
             logger.debug("answerCallbackQuery for user %s failed: %s", user_id, error)
 

@@ -43,6 +43,7 @@ from bot.delivery_types import (
     reply_parameters,
 )
 from bot.download import DownloadError, ImageDownloader
+from bot.i18n import N_, translator
 from bot.html_text import plain_text
 from bot.media import (
     NotAnImageError,
@@ -84,7 +85,8 @@ class _Item:
     upload: PreparedImage | None = None
     # Whether the bot already downloaded and checked the image.
     checked: bool = False
-    # Why the image left the photo-by-URL route; for a link, why it could not be sent.
+    # Why the image left the photo-by-URL route; for a link, why it could not be sent. It is
+    # a LazyText, so that the link text shows it in the album's language.
     reason: str | None = None
     outcome: ImageOutcome | None = None
 
@@ -221,7 +223,7 @@ class AlbumSender:
             self._settle(batch, outcome, messages)
 
         for item in self._pending(route):
-            self._route_to_link(item, "Telegram rejected it too many times")
+            self._route_to_link(item, N_("Telegram rejected it too many times"))
 
     async def _send_batch(self, batch: list[_Item]) -> list[Message]:
         if len(batch) == 1:
@@ -334,14 +336,14 @@ class AlbumSender:
             reason,
         )
         if item.route is _Route.DOCUMENT:
-            self._route_to_link(item, f"Telegram rejected it as a file ({reason})")
+            self._route_to_link(item, N_("Telegram rejected it as a file ({error})", error=reason))
             return
         if item.upload is not None:
             item.route = _Route.DOCUMENT
-            item.reason = f"Telegram rejected it as a photo ({reason})"
+            item.reason = N_("Telegram rejected it as a photo ({error})", error=reason)
             return
 
-        item.reason = f"Telegram could not use its URL ({reason})"
+        item.reason = N_("Telegram could not use its URL ({error})", error=reason)
         self._url_problems[item.url] = item.reason
         # Images of one album usually come from the same server and fail alike, so the others
         # that still go by URL are checked now too, rather than one failed request each.
@@ -366,7 +368,8 @@ class AlbumSender:
         )
         caption = self._album.caption if self._caption_pending else ""
         text = unsent_images_text(
-            [(item.url, item.task_id, item.reason or "no reason given") for item in items],
+            translator(self._album.language),
+            [(item.url, item.task_id, item.reason or N_("no reason given")) for item in items],
             caption,
         )
         result = await self._send_text_parts(self._destination, text, reply_to=self._reply_to)

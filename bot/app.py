@@ -35,6 +35,7 @@ from bot.handlers import (
     unknown_command,
 )
 from bot.jobs import poll_job
+from bot.language_handlers import language_command
 from bot.menus import register_command_menus
 from bot.poll_summary import PollSummary
 from bot.poller import Poller
@@ -115,6 +116,7 @@ def _add_handlers(application: Application, settings: Settings) -> None:
             CommandHandler("watches", watches_command, filters=new_messages),
             CommandHandler("imagine", imagine_command, filters=new_messages),
             CommandHandler("edit", edit_command, filters=new_messages),
+            CommandHandler("lang", language_command, filters=new_messages),
             CallbackQueryHandler(stop_watching_button, pattern=STOP_WATCHING_PATTERN),
             CallbackQueryHandler(refresh_button, pattern=REFRESH_PATTERN),
             MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated),

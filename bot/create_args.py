@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.i18n import N_, LazyText
 from bot.images_api import ASPECT_RATIOS, MAX_COUNT, MIN_COUNT, MODELS, RESOLUTIONS
 
 # Option names as typed, long and short, and the field each sets.
@@ -27,7 +28,8 @@ _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
 
 class ArgumentError(ValueError):
-    """An option or value the user typed is not valid; the message names it and the fix."""
+    """An option or value the user typed is not valid; the message, a LazyText, names it and
+    the fix."""
 
 
 @dataclass(slots=True)
@@ -65,7 +67,10 @@ def parse_create_arguments(text: str, *, collect_urls: bool = False) -> CreateAr
             end = token.end()
             if not value:
                 if position + 1 >= len(tokens) or _OPTION_START.match(tokens[position + 1].group(0)):
-                    raise ArgumentError(f"The option --{name} needs a value, such as {_example(name)}.")
+                    raise ArgumentError(
+                        N_("The option --{name} needs a value, such as {example}.",
+                           name=name, example=_example(name))
+                    )
                 position += 1
                 value = tokens[position].group(0)
                 end = tokens[position].end()
@@ -80,32 +85,40 @@ def parse_create_arguments(text: str, *, collect_urls: bool = False) -> CreateAr
 def _set_option(arguments: CreateArguments, name: str, value: str, seen: set[str]) -> None:
     field_name = _OPTIONS.get(name.lower())
     if field_name is None:
-        raise ArgumentError(f"Unknown option --{name}. The options are {OPTION_HELP}.")
+        raise ArgumentError(
+            N_("Unknown option --{name}. The options are {options}.", name=name, options=OPTION_HELP)
+        )
     if field_name in seen:
-        raise ArgumentError(f"The option --{name} is given twice. Give it once.")
+        raise ArgumentError(N_("The option --{name} is given twice. Give it once.", name=name))
     seen.add(field_name)
 
     if field_name == "model":
-        arguments.model = _one_of(value.lower(), MODELS, "model", value)
+        invalid = N_("{value!r} is not a valid model. Use one of: {allowed}.",
+                     value=value, allowed=", ".join(MODELS))
+        arguments.model = _one_of(value.lower(), MODELS, invalid)
     elif field_name == "aspect_ratio":
-        arguments.aspect_ratio = _one_of(value, ASPECT_RATIOS, "aspect ratio", value)
+        invalid = N_("{value!r} is not a valid aspect ratio. Use one of: {allowed}.",
+                     value=value, allowed=", ".join(ASPECT_RATIOS))
+        arguments.aspect_ratio = _one_of(value, ASPECT_RATIOS, invalid)
     elif field_name == "resolution":
-        arguments.resolution = _one_of(value.upper(), RESOLUTIONS, "resolution", value)
+        invalid = N_("{value!r} is not a valid resolution. Use one of: {allowed}.",
+                     value=value, allowed=", ".join(RESOLUTIONS))
+        arguments.resolution = _one_of(value.upper(), RESOLUTIONS, invalid)
     else:
         arguments.count = _count(value)
 
 
-def _one_of(value: str, allowed: tuple[str, ...], kind: str, typed: str) -> str:
+def _one_of(value: str, allowed: tuple[str, ...], invalid: LazyText) -> str:
     if value not in allowed:
-        raise ArgumentError(f"{typed!r} is not a valid {kind}. Use one of: {', '.join(allowed)}.")
+        raise ArgumentError(invalid)
     return value
 
 
 def _count(value: str) -> int:
     if not value.isdigit() or not MIN_COUNT <= int(value) <= MAX_COUNT:
         raise ArgumentError(
-            f"{value!r} is not a valid number of images. Use a whole number from {MIN_COUNT} "
-            f"to {MAX_COUNT}."
+            N_("{value!r} is not a valid number of images. Use a whole number from {min} to {max}.",
+               value=value, min=MIN_COUNT, max=MAX_COUNT)
         )
     return int(value)
 

@@ -14,6 +14,7 @@ from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
 from bot.api_errors import ApiConnectionError, ApiTimeoutError, TaskApiError
+from bot.chat_languages import translator_for
 from bot.create_args import ArgumentError, CreateArguments, parse_create_arguments
 from bot.create_texts import (
     argument_error_text,
@@ -32,6 +33,7 @@ from bot.create_texts import (
 from bot.deliver import Destination
 from bot.edit_images import EditImageError, download_telegram_image, replied_image_file_id, to_data_uri
 from bot.handlers import command_argument, destination_of
+from bot.i18n import N_, Translator
 from bot.images_api import ImageRequest
 from bot.services import Services, services_of
 from bot.watching import STOP_TASK_PREFIX, stop_watching_markup
@@ -49,20 +51,21 @@ async def imagine_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
 
     services = services_of(context)
+    t = await translator_for(services, message.chat_id, message.from_user)
     destination = destination_of(message)
-    if not await _may_create(services, message, destination):
+    if not await _may_create(services, message, destination, t):
         return
 
-    arguments = await _parse(services, message, destination, collect_urls=False)
+    arguments = await _parse(services, message, destination, t, collect_urls=False)
     if arguments is None:
         return
     if not arguments.prompt:
         await services.delivery.send_text(
-            destination, imagine_usage_text(), reply_to=message.message_id
+            destination, imagine_usage_text(t), reply_to=message.message_id
         )
         return
 
-    await _start(services, message, destination, _image_request("generate", arguments))
+    await _start(services, message, destination, t, _image_request("generate", arguments))
 
 
 async def edit_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -72,20 +75,23 @@ async def edit_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
 
     services = services_of(context)
+    t = await translator_for(services, message.chat_id, message.from_user)
     destination = destination_of(message)
     reply_to = message.message_id
-    if not await _may_create(services, message, destination):
+    if not await _may_create(services, message, destination, t):
         return
 
-    arguments = await _parse(services, message, destination, collect_urls=True)
+    arguments = await _parse(services, message, destination, t, collect_urls=True)
     if arguments is None:
         return
     file_id = replied_image_file_id(message)
     if file_id is None and not arguments.image_urls:
-        await services.delivery.send_text(destination, edit_image_missing_text(), reply_to=reply_to)
+        await services.delivery.send_text(
+            destination, edit_image_missing_text(t), reply_to=reply_to
+        )
         return
     if not arguments.prompt:
-        await services.delivery.send_text(destination, edit_usage_text(), reply_to=reply_to)
+        await services.delivery.send_text(destination, edit_usage_text(t), reply_to=reply_to)
         return
 
     image_urls = list(arguments.image_urls)
@@ -96,33 +102,39 @@ async def edit_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         except EditImageError as error:
             logger.info("Chat %s: /edit image rejected: %s", message.chat_id, error)
             await services.delivery.send_text(
-                destination, edit_image_problem_text(str(error)), reply_to=reply_to
+                destination, edit_image_problem_text(t, str(error)), reply_to=reply_to
             )
             return
     if len(image_urls) > MAX_EDIT_IMAGES:
         await services.delivery.send_text(
             destination,
             argument_error_text(
-                f"This /edit has {len(image_urls)} images, and one /edit takes at most "
-                f"{MAX_EDIT_IMAGES}."
+                t,
+                N_(
+                    "This /edit has {count} images, and one /edit takes at most {max_count}.",
+                    count=len(image_urls),
+                    max_count=MAX_EDIT_IMAGES,
+                ),
             ),
             reply_to=reply_to,
         )
         return
 
     request = _image_request("edit", arguments, image_urls)
-    await _start(services, message, destination, request)
+    await _start(services, message, destination, t, request)
 
 
-async def _may_create(services: Services, message: Message, destination: Destination) -> bool:
+async def _may_create(
+    services: Services, message: Message, destination: Destination, t: Translator
+) -> bool:
     """Tell whether creation is on and open to the sender, telling the chat when it is not."""
     settings = services.settings
     if not settings.allow_create:
-        text = create_disabled_text()
+        text = create_disabled_text(t)
     elif settings.allowed_user_ids and (
         message.from_user is None or message.from_user.id not in settings.allowed_user_ids
     ):
-        text = create_not_allowed_text()
+        text = create_not_allowed_text(t)
     else:
         return True
     await services.delivery.send_text(destination, text, reply_to=message.message_id)
@@ -130,19 +142,28 @@ async def _may_create(services: Services, message: Message, destination: Destina
 
 
 async def _parse(
-    services: Services, message: Message, destination: Destination, *, collect_urls: bool
+    services: Services,
+    message: Message,
+    destination: Destination,
+    t: Translator,
+    *,
+    collect_urls: bool,
 ) -> CreateArguments | None:
     try:
         return parse_create_arguments(command_argument(message), collect_urls=collect_urls)
     except ArgumentError as error:
         await services.delivery.send_text(
-            destination, argument_error_text(str(error)), reply_to=message.message_id
+            destination, argument_error_text(t, str(error)), reply_to=message.message_id
         )
         return None
 
 
 async def _start(
-    services: Services, message: Message, destination: Destination, request: ImageRequest
+    services: Services,
+    message: Message,
+    destination: Destination,
+    t: Translator,
+    request: ImageRequest,
 ) -> None:
     """Reserve the user's daily images, start the task, then watch it and reply with its id."""
     settings = services.settings
@@ -150,7 +171,7 @@ async def _start(
     watch_limit = settings.watch_limit_per_chat
     if await services.store.count_open(message.chat_id) >= watch_limit:
         await services.delivery.send_text(
-            destination, chat_watch_limit_text(watch_limit), reply_to=reply_to
+            destination, chat_watch_limit_text(t, watch_limit), reply_to=reply_to
         )
         return
 
@@ -162,7 +183,7 @@ async def _start(
         used_before = await services.store.images_used(user_key, day)
         await services.delivery.send_text(
             destination,
-            daily_limit_text(request.image_count, used_before, daily_limit),
+            daily_limit_text(t, request.image_count, used_before, daily_limit),
             reply_to=reply_to,
         )
         return
@@ -174,17 +195,21 @@ async def _start(
             if isinstance(error, ApiConnectionError) and not error.request_sent:
                 await services.store.release_images(user_key, day, request.image_count)
                 await services.delivery.send_text(
-                    destination, create_error_text(error), reply_to=reply_to
+                    destination, create_error_text(t, error), reply_to=reply_to
                 )
             else:
                 # The API may have started the task, so the images stay counted.
-                await services.delivery.send_text(destination, start_unknown_text(), reply_to=reply_to)
+                await services.delivery.send_text(
+                    destination, start_unknown_text(t), reply_to=reply_to
+                )
             logger.warning("Chat %s: starting a %s task failed: %s", message.chat_id, request.action, error)
             return
         except TaskApiError as error:
             await services.store.release_images(user_key, day, request.image_count)
             logger.info("Chat %s: the images API rejected a %s: %s", message.chat_id, request.action, error)
-            await services.delivery.send_text(destination, create_error_text(error), reply_to=reply_to)
+            await services.delivery.send_text(
+                destination, create_error_text(t, error), reply_to=reply_to
+            )
             return
 
         # The chat may have reached its limit meanwhile; the task is watched anyway, because
@@ -197,12 +222,13 @@ async def _start(
             now=time.time(),
             limit=watch_limit + 1,
             source_message_id=message.message_id,
+            language=t.language,
         )
         await services.delivery.send_text(
             destination,
-            started_text(task_id, request, used, daily_limit),
+            started_text(t, task_id, request, used, daily_limit),
             reply_to=reply_to,
-            reply_markup=stop_watching_markup(STOP_TASK_PREFIX + task_id),
+            reply_markup=stop_watching_markup(t, STOP_TASK_PREFIX + task_id),
         )
 
 

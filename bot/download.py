@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from bot.i18n import N_, LazyText
 from bot.limits import MAX_DOCUMENT_UPLOAD_BYTES
 
 # A bot cannot upload a file larger than a document's limit, so a download stops there.
@@ -20,7 +21,8 @@ _MAX_REDIRECTS = 5
 
 
 class DownloadError(Exception):
-    """Raised when an image could not be downloaded; the message is the reason, for users."""
+    """Raised when an image could not be downloaded; the message, a LazyText, is the reason
+    for users."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,18 +65,20 @@ class ImageDownloader:
             async with asyncio.timeout(self._total_timeout):
                 return await self._read(url)
         except (TimeoutError, httpx.TimeoutException):
-            raise DownloadError("the download timed out") from None
+            raise DownloadError(N_("the download timed out")) from None
         except httpx.TooManyRedirects:
-            raise DownloadError("the image server redirected too many times") from None
+            raise DownloadError(N_("the image server redirected too many times")) from None
         except httpx.InvalidURL:
-            raise DownloadError("the URL is not valid") from None
+            raise DownloadError(N_("the URL is not valid")) from None
         except httpx.HTTPError:
-            raise DownloadError("the image server could not be reached") from None
+            raise DownloadError(N_("the image server could not be reached")) from None
 
     async def _read(self, url: str) -> Download:
         async with self._http.stream("GET", url) as response:
             if response.status_code != httpx.codes.OK:
-                raise DownloadError(f"the image server responded with HTTP {response.status_code}")
+                raise DownloadError(
+                    N_("the image server responded with HTTP {status}", status=response.status_code)
+                )
 
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self._max_bytes:
@@ -87,5 +91,8 @@ class ImageDownloader:
                     raise DownloadError(self._too_large())
             return Download(bytes(data), response.headers.get("content-type", ""))
 
-    def _too_large(self) -> str:
-        return f"it is larger than {self._max_bytes / 1_000_000:g} MB, the maximum this bot downloads"
+    def _too_large(self) -> LazyText:
+        return N_(
+            "it is larger than {size:g} MB, the maximum this bot downloads",
+            size=self._max_bytes / 1_000_000,
+        )

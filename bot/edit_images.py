@@ -14,6 +14,7 @@ from telegram import Bot, Message
 from telegram.constants import FileSizeLimit
 from telegram.error import TelegramError
 
+from bot.i18n import N_
 from bot.images_api import MAX_IMAGE_BYTES
 
 # Re-encoding steps for an image whose data URI is over the API's limit: JPEG quality and
@@ -22,7 +23,7 @@ _SHRINK_STEPS = ((90, 1.0), (85, 0.75), (80, 0.5), (75, 0.35))
 
 
 class EditImageError(ValueError):
-    """The image cannot be sent to the API, with the reason written for the user."""
+    """The image cannot be sent to the API; the message, a LazyText, is the reason for users."""
 
 
 def replied_image_file_id(message: Message) -> str | None:
@@ -43,13 +44,17 @@ async def download_telegram_image(bot: Bot, file_id: str) -> bytes:
     try:
         telegram_file = await bot.get_file(file_id)
     except TelegramError as error:
-        raise EditImageError(f"Telegram did not provide the image ({error.message})") from None
+        raise EditImageError(
+            N_("Telegram did not provide the image ({error})", error=error.message)
+        ) from None
     if telegram_file.file_size and telegram_file.file_size > FileSizeLimit.FILESIZE_DOWNLOAD:
-        raise EditImageError("it is over the 20 MB that bots can download from Telegram")
+        raise EditImageError(N_("it is over the 20 MB that bots can download from Telegram"))
     try:
         return bytes(await telegram_file.download_as_bytearray())
     except TelegramError as error:
-        raise EditImageError(f"downloading it from Telegram failed ({error.message})") from None
+        raise EditImageError(
+            N_("downloading it from Telegram failed ({error})", error=error.message)
+        ) from None
 
 
 def to_data_uri(data: bytes) -> str:
@@ -58,7 +63,7 @@ def to_data_uri(data: bytes) -> str:
         image = Image.open(io.BytesIO(data))
         image.load()
     except (UnidentifiedImageError, OSError):
-        raise EditImageError("it is not an image file") from None
+        raise EditImageError(N_("it is not an image file")) from None
 
     mime_type = Image.MIME.get(image.format or "", "")
     uri = _data_uri(data, mime_type)
@@ -76,7 +81,7 @@ def to_data_uri(data: bytes) -> str:
         uri = _data_uri(buffer.getvalue(), "image/jpeg")
         if len(uri) <= MAX_IMAGE_BYTES:
             return uri
-    raise EditImageError("it stays over the API's 10 MB limit even when shrunk")
+    raise EditImageError(N_("it stays over the API's 10 MB limit even when shrunk"))
 
 
 def _data_uri(data: bytes, mime_type: str) -> str:

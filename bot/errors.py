@@ -8,11 +8,12 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.chat_languages import translator_for
+from bot.i18n import resolve_language, translator
 from bot.ids import parse_task_ids
+from bot.services import find_services
 
 logger = logging.getLogger(__name__)
-
-_SORRY_TEXT = "Sorry, something went wrong while handling this message. Please try again later."
 
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -35,9 +36,22 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
         exc_info=error,
     )
 
-    if message is None or isinstance(error, Forbidden):
+    if not isinstance(update, Update) or message is None or isinstance(error, Forbidden):
         return
+    user = update.effective_user
+    services = find_services(context.application.bot_data)
+    if services is None:
+        t = translator(resolve_language(user.language_code if user else None))
+    else:
+        t = await translator_for(services, chat_id, user)
     try:
-        await message.reply_text(_SORRY_TEXT, do_quote=False)
+        await message.reply_text(
+            t.gettext(
+                "Sorry, something went wrong while handling this message. "
+                "Please try again later."
+            ),
+            do_quote=False,
+        )
     except TelegramError as reply_error:
         logger.info("Error notice to chat %s was not delivered: %s", chat_id, reply_error)
+

@@ -9,7 +9,9 @@ from telegram import Message, MessageEntity, Update
 from telegram.ext import ContextTypes
 
 from bot.api_errors import TaskApiError
+from bot.chat_languages import translator_for
 from bot.deliver import Destination
+from bot.i18n import Translator
 from bot.ids import ParsedIds, parse_task_ids
 from bot.render import (
     batch_too_many_ids_text,
@@ -36,9 +38,10 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
 
     services = services_of(context)
+    t = await translator_for(services, message.chat_id, message.from_user)
     await services.delivery.send_text(
         destination_of(message),
-        help_text(services.settings.batch_max_ids, services.settings.allow_create),
+        help_text(t, services.settings.batch_max_ids, services.settings.allow_create),
         reply_to=message.message_id,
     )
 
@@ -73,9 +76,10 @@ async def pasted_ids_message(update: Update, context: ContextTypes.DEFAULT_TYPE)
     parsed = ParsedIds(valid=parse_task_ids(message.text).valid)
     if not parsed.valid:
         services = services_of(context)
+        t = await translator_for(services, message.chat_id, message.from_user)
         await services.delivery.send_text(
             destination_of(message),
-            "Send a task id, or /help to see what this bot does.",
+            t.gettext("Send a task id, or /help to see what this bot does."),
             reply_to=message.message_id,
         )
     elif len(parsed.valid) == 1:
@@ -92,9 +96,11 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
     command = message.text.split(maxsplit=1)[0]
     services = services_of(context)
+    t = await translator_for(services, message.chat_id, message.from_user)
     await services.delivery.send_text(
         destination_of(message),
-        f"Unknown command {echo(command)}. Send /help to see the commands.",
+        t.gettext("Unknown command <code>{command}</code>. Send /help to see the commands.")
+        .format(command=echo(command)),
         reply_to=message.message_id,
     )
 
@@ -103,21 +109,22 @@ async def _answer_task(
     message: Message, parsed: ParsedIds, context: ContextTypes.DEFAULT_TYPE
 ) -> None:
     services = services_of(context)
+    t = await translator_for(services, message.chat_id, message.from_user)
     destination = destination_of(message)
     reply_to = message.message_id
     given = len(parsed.valid) + len(parsed.invalid)
 
     if given == 0:
-        await services.delivery.send_text(destination, task_usage_text(), reply_to=reply_to)
+        await services.delivery.send_text(destination, task_usage_text(t), reply_to=reply_to)
         return
     if given > 1:
         await services.delivery.send_text(
-            destination, task_too_many_ids_text(given), reply_to=reply_to
+            destination, task_too_many_ids_text(t, given), reply_to=reply_to
         )
         return
     if parsed.invalid:
         await services.delivery.send_text(
-            destination, invalid_id_text(parsed.invalid[0]), reply_to=reply_to
+            destination, invalid_id_text(t, parsed.invalid[0]), reply_to=reply_to
         )
         return
 
@@ -126,14 +133,16 @@ async def _answer_task(
         try:
             task = await services.tasks.retrieve(task_id)
         except TaskApiError as error:
-            await send_api_error(services.delivery, destination, error, [task_id], reply_to=reply_to)
+            await send_api_error(
+                services.delivery, destination, t, error, [task_id], reply_to=reply_to
+            )
             return
 
         watch_note, markup = None, None
         if task is not None and task.state is TaskState.PENDING:
-            watch_note, markup = await watch_running_tasks(services, message, [task_id])
+            watch_note, markup = await watch_running_tasks(services, message, [task_id], t)
         await send_task(
-            services.delivery, destination, task_id, task, time.time(),
+            services.delivery, destination, t, task_id, task, time.time(),
             reply_to=reply_to, watch_note=watch_note, reply_markup=markup,
         )
         if task is not None and task.state.is_final:
@@ -144,22 +153,25 @@ async def _answer_batch(
     message: Message, parsed: ParsedIds, context: ContextTypes.DEFAULT_TYPE
 ) -> None:
     services = services_of(context)
+    t = await translator_for(services, message.chat_id, message.from_user)
     destination = destination_of(message)
     reply_to = message.message_id
     max_ids = services.settings.batch_max_ids
 
     if not parsed.valid and not parsed.invalid:
-        await services.delivery.send_text(destination, batch_usage_text(max_ids), reply_to=reply_to)
+        await services.delivery.send_text(
+            destination, batch_usage_text(t, max_ids), reply_to=reply_to
+        )
         return
     if len(parsed.valid) > max_ids:
         await services.delivery.send_text(
-            destination, batch_too_many_ids_text(len(parsed.valid), max_ids), reply_to=reply_to
+            destination, batch_too_many_ids_text(t, len(parsed.valid), max_ids), reply_to=reply_to
         )
         return
 
     if not parsed.valid:
         await services.delivery.send_text(
-            destination, no_valid_ids_text(parsed.invalid), reply_to=reply_to
+            destination, no_valid_ids_text(t, parsed.invalid), reply_to=reply_to
         )
         return
 
@@ -168,7 +180,7 @@ async def _answer_batch(
             tasks = await services.tasks.retrieve_batch(parsed.valid)
         except TaskApiError as error:
             await send_api_error(
-                services.delivery, destination, error, parsed.valid, reply_to=reply_to
+                services.delivery, destination, t, error, parsed.valid, reply_to=reply_to
             )
             return
 
@@ -176,10 +188,11 @@ async def _answer_batch(
         watch_note, markup = None, None
         if running:
             ordered = [task_id for task_id in parsed.valid if task_id in running]
-            watch_note, markup = await watch_running_tasks(services, message, ordered)
+            watch_note, markup = await watch_running_tasks(services, message, ordered, t)
         await send_batch(
             services.delivery,
             destination,
+            t,
             parsed.valid,
             tasks,
             parsed.invalid,

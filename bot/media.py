@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
+from bot.i18n import N_, LazyText
 from bot.limits import (
     MAX_PHOTO_ASPECT_RATIO,
     MAX_PHOTO_DIMENSIONS_SUM,
@@ -26,7 +27,8 @@ _MAX_FILENAME_STEM = 64
 
 
 class NotAnImageError(ValueError):
-    """Raised when bytes are not an image that Pillow can read; the message is the reason."""
+    """Raised when bytes are not an image that Pillow can read; the message, a LazyText, is
+    the reason."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,7 @@ class PreparedImage:
     height: int
     # The reason Telegram would reject these bytes as a photo, so that they go as a document,
     # or None when they fit a photo.
-    photo_problem: str | None
+    photo_problem: LazyText | None
     # Pillow's name of the format the bytes were converted from, or None when unchanged.
     converted_from: str | None = None
 
@@ -63,7 +65,7 @@ def prepare_image(data: bytes, url: str, content_type: str = "") -> PreparedImag
                 data, image_format = _convert(image)
             width, height = image.size
     except Image.DecompressionBombError:
-        raise NotAnImageError("it has too many pixels for the bot to check") from None
+        raise NotAnImageError(N_("it has too many pixels for the bot to check")) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise NotAnImageError(_not_an_image_reason(content_type)) from None
 
@@ -78,27 +80,34 @@ def prepare_image(data: bytes, url: str, content_type: str = "") -> PreparedImag
     )
 
 
-def photo_problem(size: int, width: int, height: int) -> str | None:
+def photo_problem(size: int, width: int, height: int) -> LazyText | None:
     """Return why Telegram would reject an uploaded photo of this size in bytes and pixels."""
     if size > MAX_PHOTO_UPLOAD_BYTES:
-        return (
-            f"it is {size / 1_000_000:.1f} MB, over the {MAX_PHOTO_UPLOAD_BYTES / 1_000_000:g} MB "
-            "Telegram accepts for a photo"
+        return N_(
+            "it is {size:.1f} MB, over the {max_size:g} MB Telegram accepts for a photo",
+            size=size / 1_000_000,
+            max_size=MAX_PHOTO_UPLOAD_BYTES / 1_000_000,
         )
     if width + height > MAX_PHOTO_DIMENSIONS_SUM:
-        return (
-            f"it is {width}×{height} pixels, and Telegram accepts a photo only when its width "
-            f"plus height is at most {MAX_PHOTO_DIMENSIONS_SUM}"
+        return N_(
+            "it is {width}×{height} pixels, and Telegram accepts a photo only when its width "
+            "plus height is at most {max_sum}",
+            width=width,
+            height=height,
+            max_sum=MAX_PHOTO_DIMENSIONS_SUM,
         )
     if max(width, height) > MAX_PHOTO_ASPECT_RATIO * max(1, min(width, height)):
-        return (
-            f"it is {width}×{height} pixels, and Telegram accepts a photo only when its longer "
-            f"side is at most {MAX_PHOTO_ASPECT_RATIO} times its shorter side"
+        return N_(
+            "it is {width}×{height} pixels, and Telegram accepts a photo only when its longer "
+            "side is at most {max_ratio} times its shorter side",
+            width=width,
+            height=height,
+            max_ratio=MAX_PHOTO_ASPECT_RATIO,
         )
     return None
 
 
-def url_format_problem(url: str) -> str | None:
+def url_format_problem(url: str) -> LazyText | None:
     """Return why `url` should not go to Telegram as a photo, judged by its file extension.
 
     A URL without a known image extension returns None: only its content can tell.
@@ -108,24 +117,29 @@ def url_format_problem(url: str) -> str | None:
         return None
     if mime_type in _MIME_TYPES.values():
         return None
-    return f"it is {mime_type}, which Telegram does not show as a photo"
+    return N_("it is {format}, which Telegram does not show as a photo", format=mime_type)
 
 
-def url_photo_problem(size: int, content_type: str, image: PreparedImage) -> str | None:
+def url_photo_problem(size: int, content_type: str, image: PreparedImage) -> LazyText | None:
     """Return why Telegram would reject an image as a photo sent by its URL, or None.
 
     `size` and `content_type` describe the response of the image's URL, which is what Telegram
     downloads, and `image` is that response prepared for upload.
     """
     if image.converted_from is not None:
-        return f"it is {image.converted_from}, which Telegram does not show as a photo"
-    if size > MAX_PHOTO_URL_BYTES:
-        return (
-            f"it is {size / 1_000_000:.1f} MB, over the {MAX_PHOTO_URL_BYTES / 1_000_000:g} MB "
-            "Telegram downloads for a photo"
+        return N_(
+            "it is {format}, which Telegram does not show as a photo", format=image.converted_from
         )
+    if size > MAX_PHOTO_URL_BYTES:
+        return N_(
+            "it is {size:.1f} MB, over the {max_size:g} MB Telegram downloads for a photo",
+            size=size / 1_000_000,
+            max_size=MAX_PHOTO_URL_BYTES / 1_000_000,
+        )
+    if not content_type:
+        return N_("its server sends it without a type, not as an image")
     if not content_type.startswith("image/"):
-        return f"its server sends it as {content_type or 'no type'}, not as an image"
+        return N_("its server sends it as {content_type}, not as an image", content_type=content_type)
     return image.photo_problem
 
 
@@ -146,6 +160,6 @@ def _filename(url: str, image_format: str) -> str:
     return f"{stem or 'image'}{_EXTENSIONS[image_format]}"
 
 
-def _not_an_image_reason(content_type: str) -> str:
+def _not_an_image_reason(content_type: str) -> LazyText:
     kind = content_type.split(";", 1)[0].strip()
-    return f"it is not an image ({kind})" if kind else "it is not an image"
+    return N_("it is not an image ({kind})", kind=kind) if kind else N_("it is not an image")

@@ -16,10 +16,11 @@ from bot import storage
 from bot.api_errors import InvalidTokenError, TaskApiError
 from bot.client import TaskClient
 from bot.deliver import Delivery, Destination
-from bot.render import watch_expired_text, watch_not_found_text
+from bot.i18n import Translator, resolve_language, translator
 from bot.replies import send_task
 from bot.storage import Watch, WatchStore
 from bot.tasks import Task, TaskState
+from bot.watch_texts import watch_expired_text, watch_not_found_text
 
 logger = logging.getLogger(__name__)
 
@@ -361,16 +362,22 @@ class Poller:
     async def _send(
         self, destination: Destination, watch: Watch, task_id: str, task: Task | None, now: float
     ) -> None:
+        t = await self._translator_for(destination.chat_id, watch)
         if task is None:
             await self._delivery.send_text(
                 destination,
-                watch_not_found_text(task_id, MISSES_BEFORE_NOT_FOUND),
+                watch_not_found_text(t, task_id, MISSES_BEFORE_NOT_FOUND),
                 reply_to=watch.source_message_id,
             )
             return
         await send_task(
-            self._delivery, destination, task_id, task, now, reply_to=watch.source_message_id
+            self._delivery, destination, t, task_id, task, now, reply_to=watch.source_message_id
         )
+
+    async def _translator_for(self, chat_id: int, watch: Watch) -> Translator:
+        """Return the translator of the chat's language chosen with /lang, else of the language
+        the watch was added in. A notification has no sender whose language could count."""
+        return translator(resolve_language(await self._store.chat_language(chat_id), watch.language))
 
     async def _move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         moved = await self._store.migrate_chat(old_chat_id, new_chat_id)
@@ -401,7 +408,8 @@ class Poller:
 
         for (chat_id, thread_id), watches in by_destination.items():
             task_ids = [watch.task_id for watch in watches]
-            text = watch_expired_text(task_ids, self._watch_timeout_seconds / 3600)
+            t = await self._translator_for(chat_id, watches[0])
+            text = watch_expired_text(t, task_ids, self._watch_timeout_seconds / 3600)
             try:
                 await self._delivery.send_text(Destination(chat_id, thread_id), text)
             except Forbidden:

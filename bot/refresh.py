@@ -13,8 +13,10 @@ from telegram.ext import ContextTypes
 
 from bot import storage
 from bot.api_errors import TaskApiError
+from bot.chat_languages import translator_for
 from bot.deliver import Destination
 from bot.html_text import cut_plain, plain_text
+from bot.i18n import Translator
 from bot.ids import normalize_task_id
 from bot.render import (
     api_error_text,
@@ -23,12 +25,12 @@ from bot.render import (
     pending_text,
     refresh_notice,
     refreshed_finished_text,
-    watching_text,
 )
 from bot.replies import send_images
 from bot.services import Services, services_of
 from bot.storage import Watch
 from bot.tasks import Task, TaskState
+from bot.watch_texts import watching_text
 from bot.watching import REFRESH_TASK_PREFIX, task_buttons
 
 logger = logging.getLogger(__name__)
@@ -49,38 +51,39 @@ async def refresh_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if query is None or query.data is None or query.message is None:
         return
 
-    task_id = normalize_task_id(query.data.removeprefix(REFRESH_TASK_PREFIX))
-    if task_id is None:
-        await _answer(query, "This button is no longer valid.")
-        return
-
     services = services_of(context)
     message = query.message
     destination = _destination_of(message)
+    t = await translator_for(services, destination.chat_id, query.from_user)
+    task_id = normalize_task_id(query.data.removeprefix(REFRESH_TASK_PREFIX))
+    if task_id is None:
+        await _answer(query, t.gettext("This button is no longer valid."))
+        return
+
     try:
         task = await services.tasks.retrieve(task_id)
     except TaskApiError as error:
         logger.info("Refresh of task %s in chat %s failed: %s", task_id, destination.chat_id, error)
-        await _answer(query, plain_text(api_error_text(error)))
+        await _answer(query, plain_text(api_error_text(t, error)))
         return
 
     watch = await services.store.find_watch(destination.chat_id, destination.thread_id, task_id)
     sent_earlier = _result_sent(watch)
-    await _answer(query, refresh_notice(task, sent_earlier=sent_earlier))
+    await _answer(query, refresh_notice(t, task, sent_earlier=sent_earlier))
     if task is None:
         return
 
     if task.state is TaskState.PENDING:
         watched = watch is not None and watch.notified_at is None
-        text = pending_text(task, time.time())
+        text = pending_text(t, task, time.time())
         if watched:
-            text = f"{text}\n\n{watching_text([task_id])}"
-        await _edit(context.bot, message, text, task_buttons(task_id, watched=watched))
+            text = f"{text}\n\n{watching_text(t, [task_id])}"
+        await _edit(context.bot, message, text, task_buttons(t, task_id, watched=watched))
         return
 
     if task.state is TaskState.SUCCEEDED and task.images and not sent_earlier:
-        await send_images(services.delivery, destination, [task], reply_to=message.message_id)
-    await _edit(context.bot, message, _final_text(task, sent_earlier=sent_earlier), None)
+        await send_images(services.delivery, destination, t, [task], reply_to=message.message_id)
+    await _edit(context.bot, message, _final_text(t, task, sent_earlier=sent_earlier), None)
     await _close_watch(services, watch, task)
 
 
@@ -99,12 +102,12 @@ def _result_sent(watch: Watch | None) -> bool:
     )
 
 
-def _final_text(task: Task, *, sent_earlier: bool) -> str:
+def _final_text(t: Translator, task: Task, *, sent_earlier: bool) -> str:
     if task.state is TaskState.FAILED:
-        return failed_text(task)
+        return failed_text(t, task)
     if not task.images:
-        return no_images_text(task)
-    return refreshed_finished_text(task, sent_earlier=sent_earlier)
+        return no_images_text(t, task)
+    return refreshed_finished_text(t, task, sent_earlier=sent_earlier)
 
 
 async def _close_watch(services: Services, watch: Watch | None, task: Task) -> None:

@@ -1,11 +1,14 @@
-"""Texts and captions the bot sends, in Telegram's HTML parse mode."""
+"""Texts and captions about tasks, help and menus, in Telegram's HTML parse mode.
+
+Each text function takes the Translator of the chat's language first. User values are
+escaped before they fill a placeholder, and placeholders are filled after translation.
+"""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from bot.api_errors import (
     ApiConnectionError,
@@ -18,6 +21,7 @@ from bot.api_errors import (
     TooManyRequestsError,
 )
 from bot.html_text import cut_plain, escape, visible_length
+from bot.i18n import LANGUAGE_NAMES, SOURCE_LANGUAGE, Translator
 from bot.limits import MAX_ALBUM_SIZE, MAX_CAPTION_LENGTH
 from bot.tasks import Task, TaskState
 
@@ -32,15 +36,6 @@ _MAX_PROMPT_EXCERPT = 200
 MAX_INVALID_SHOWN = 10
 
 
-class WatchLine(Protocol):
-    """The fields of a watch that the /watches list shows."""
-
-    task_id: str
-    thread_id: int | None
-    added_at: float
-    misses: int
-
-
 @dataclass(frozen=True, slots=True)
 class Album:
     """Images sent together: one photo, or an album of 2 to 10 with the caption on the first."""
@@ -53,202 +48,297 @@ class Album:
     # HTML with the full prompts that the caption had to cut, sent after the images; empty
     # when the caption shows every prompt whole.
     full_prompts: str = ""
+    # The language of the album's texts: the full prompts, and the links to images that
+    # could not be sent.
+    language: str = SOURCE_LANGUAGE
 
 
-def help_text(max_batch_ids: int, create_enabled: bool = False) -> str:
-    create = ""
+def help_text(t: Translator, max_batch_ids: int, create_enabled: bool = False) -> str:
+    """Return the reply to /help: what the bot does, then each command with an example."""
+    example = f"<code>{EXAMPLE_TASK_ID}</code>"
+    entries = [
+        (f"/task {example}",
+         t.gettext("Show one task: its images when finished, else its state.")),
+        (f"/batch <code>{EXAMPLE_TASK_ID} {EXAMPLE_TASK_ID_2}</code>",
+         t.ngettext(
+             "Show up to {count} task at once. Separate the ids with spaces, commas or new "
+             "lines.",
+             "Show up to {count} tasks at once. Separate the ids with spaces, commas or new "
+             "lines.",
+             max_batch_ids,
+         ).format(count=max_batch_ids)),
+        (f"/watch {example}",
+         t.gettext(
+             "Watch tasks in this chat: their images are sent here when each finishes. "
+             "/task and /batch watch running tasks by themselves."
+         )),
+        (t.gettext("/unwatch {example} or /unwatch all").format(example=example),
+         t.gettext("Stop watching tasks.")),
+        ("/watches", t.gettext("List the tasks this chat watches.")),
+    ]
     if create_enabled:
-        create = (
-            "/imagine <code>a lighthouse at dusk --ar 16:9 --n 2</code>\n"
-            "Start a generation. Its images are sent here when it finishes. "
-            "Options: --model, --ar, --res, --n.\n\n"
-            "/edit <code>make the sky purple</code>\n"
-            "Edit a photo. Send it as a reply to the photo, or with image URLs.\n\n"
-        )
+        entries += [
+            (t.gettext("/imagine <code>a lighthouse at dusk --ar 16:9 --n 2</code>"),
+             t.gettext(
+                 "Start a generation. Its images are sent here when it finishes. "
+                 "Options: --model, --ar, --res, --n."
+             )),
+            (t.gettext("/edit <code>make the sky purple</code>"),
+             t.gettext("Edit a photo. Send it as a reply to the photo, or with image URLs.")),
+        ]
+    entries += [
+        (f"/lang <code>{_other_language(t)}</code>",
+         t.gettext("Choose this chat's language. Languages: {choices}.").format(
+             choices=language_choices(t)
+         )),
+        ("/help", t.gettext("Show what this bot does and its commands.")),
+    ]
+
+    commands = "\n\n".join(f"{usage}\n{explanation}" for usage, explanation in entries)
     return (
-        "<b>Nano Banana task bot</b>\n"
-        "Shows the images of your Nano Banana generations on AceData Cloud, "
-        "or tells you how a task is doing.\n\n"
-        "<b>Commands</b>\n"
-        f"/task <code>{EXAMPLE_TASK_ID}</code>\n"
-        "Show one task: its images when finished, else its state.\n\n"
-        f"/batch <code>{EXAMPLE_TASK_ID} {EXAMPLE_TASK_ID_2}</code>\n"
-        f"Show up to {max_batch_ids} tasks at once. Separate the ids with spaces, "
-        "commas or new lines.\n\n"
-        f"/watch <code>{EXAMPLE_TASK_ID}</code>\n"
-        "Watch tasks in this chat: their images are sent here when each finishes. "
-        "/task and /batch watch running tasks by themselves.\n\n"
-        f"/unwatch <code>{EXAMPLE_TASK_ID}</code> or /unwatch all\n"
-        "Stop watching tasks.\n\n"
-        "/watches\nList the tasks this chat watches.\n\n"
-        f"{create}"
-        "/help\nShow what this bot does and its commands.\n\n"
-        "A task id is the <code>task_id</code> the Nano Banana Images API returned "
-        "when the generation started."
+        t.gettext("<b>Nano Banana task bot</b>")
+        + "\n"
+        + t.gettext(
+            "Shows the images of your Nano Banana generations on AceData Cloud, "
+            "or tells you how a task is doing."
+        )
+        + "\n\n"
+        + t.gettext("<b>Commands</b>")
+        + f"\n{commands}\n\n"
+        + t.gettext(
+            "A task id is the <code>task_id</code> the Nano Banana Images API returned "
+            "when the generation started."
+        )
     )
 
 
-def command_menu(max_batch_ids: int, create_enabled: bool = False) -> list[tuple[str, str]]:
+def command_menu(
+    t: Translator, max_batch_ids: int, create_enabled: bool = False
+) -> list[tuple[str, str]]:
     """Return the commands of Telegram's command menu with their descriptions.
 
     Each description is the first sentence of the command's entry in help_text, and the
     order is the same, so the menu and /help agree.
     """
-    create = [("imagine", "Start a generation"), ("edit", "Edit a photo")] if create_enabled else []
+    create = []
+    if create_enabled:
+        create = [("imagine", t.gettext("Start a generation")), ("edit", t.gettext("Edit a photo"))]
     return [
-        ("task", "Show one task: its images when finished, else its state"),
-        ("batch", f"Show up to {max_batch_ids} tasks at once"),
-        ("watch", "Watch tasks in this chat: their images are sent here when each finishes"),
-        ("unwatch", "Stop watching tasks"),
-        ("watches", "List the tasks this chat watches"),
+        ("task", t.gettext("Show one task: its images when finished, else its state")),
+        ("batch", t.ngettext(
+            "Show up to {count} task at once", "Show up to {count} tasks at once", max_batch_ids
+        ).format(count=max_batch_ids)),
+        ("watch", t.gettext(
+            "Watch tasks in this chat: their images are sent here when each finishes"
+        )),
+        ("unwatch", t.gettext("Stop watching tasks")),
+        ("watches", t.gettext("List the tasks this chat watches")),
         *create,
-        ("help", "Show what this bot does and its commands"),
+        ("lang", t.gettext("Choose this chat's language")),
+        ("help", t.gettext("Show what this bot does and its commands")),
     ]
 
 
+def language_choices(t: Translator) -> str:
+    """Return the languages /lang takes, as "en (English), zh (简体中文)"."""
+    # Translators: a code that /lang takes, with the name of its language in that language.
+    choice = t.gettext("{code} ({name})")
+    return join_list(t, [choice.format(code=code, name=name) for code, name in LANGUAGE_NAMES.items()])
+
+
+def join_list(t: Translator, items: Sequence[str]) -> str:
+    # Translators: the separator between the items of a list, such as "3 finished, 1 failed".
+    return t.gettext(", ").join(items)
+
+
+def _other_language(t: Translator) -> str:
+    return next(code for code in LANGUAGE_NAMES if code != t.language)
+
+
 def echo(value: str) -> str:
-    """Return a user's input, cut and escaped, for repeating it back in a reply."""
-    return f"<code>{escape(cut_plain(value, _MAX_ECHO_LENGTH))}</code>"
+    """Return a user's input, cut and escaped, for repeating it back inside <code> markup."""
+    return escape(cut_plain(value, _MAX_ECHO_LENGTH))
 
 
-def invalid_id_text(value: str) -> str:
-    return (
-        f"⚠️ {echo(value)} is not a valid task id. A task id is a UUID such as "
-        f"<code>{EXAMPLE_TASK_ID}</code>."
-    )
+def invalid_id_text(t: Translator, value: str) -> str:
+    return t.gettext(
+        "⚠️ <code>{value}</code> is not a valid task id. A task id is a UUID such as "
+        "<code>{example}</code>."
+    ).format(value=echo(value), example=EXAMPLE_TASK_ID)
 
 
-def task_usage_text() -> str:
-    return f"Send /task followed by a task id, for example:\n/task <code>{EXAMPLE_TASK_ID}</code>"
+def task_usage_text(t: Translator) -> str:
+    return t.gettext(
+        "Send /task followed by a task id, for example:\n/task <code>{example}</code>"
+    ).format(example=EXAMPLE_TASK_ID)
 
 
-def task_too_many_ids_text(count: int) -> str:
-    return (
-        f"/task takes one task id, and this message has {count}. "
-        f"To look up several tasks at once, send /batch followed by the ids."
-    )
+def task_too_many_ids_text(t: Translator, count: int) -> str:
+    return t.ngettext(
+        "/task takes one task id, and this message has {count}. "
+        "To look up several tasks at once, send /batch followed by the ids.",
+        "/task takes one task id, and this message has {count}. "
+        "To look up several tasks at once, send /batch followed by the ids.",
+        count,
+    ).format(count=count)
 
 
-def batch_usage_text(max_batch_ids: int) -> str:
-    return (
-        f"Send /batch followed by up to {max_batch_ids} task ids, separated by spaces, "
-        f"commas or new lines, for example:\n"
-        f"/batch <code>{EXAMPLE_TASK_ID} {EXAMPLE_TASK_ID_2}</code>"
-    )
+def batch_usage_text(t: Translator, max_batch_ids: int) -> str:
+    return t.ngettext(
+        "Send /batch followed by up to {count} task id, separated by spaces, commas or new "
+        "lines, for example:\n/batch <code>{example}</code>",
+        "Send /batch followed by up to {count} task ids, separated by spaces, commas or new "
+        "lines, for example:\n/batch <code>{example}</code>",
+        max_batch_ids,
+    ).format(count=max_batch_ids, example=f"{EXAMPLE_TASK_ID} {EXAMPLE_TASK_ID_2}")
 
 
-def batch_too_many_ids_text(count: int, max_batch_ids: int, command: str = "/batch") -> str:
-    return (
-        f"⚠️ This {command} has {count} different task ids, and one {command} takes at most "
-        f"{max_batch_ids}. Split them over several {command} messages."
-    )
+def batch_too_many_ids_text(
+    t: Translator, count: int, max_batch_ids: int, command: str = "/batch"
+) -> str:
+    return t.ngettext(
+        "⚠️ This {command} has {count} different task id, and one {command} takes at most "
+        "{max_ids}. Split them over several {command} messages.",
+        "⚠️ This {command} has {count} different task ids, and one {command} takes at most "
+        "{max_ids}. Split them over several {command} messages.",
+        count,
+    ).format(command=command, count=count, max_ids=max_batch_ids)
 
 
-def format_age(seconds: float) -> str:
+def format_age(t: Translator, seconds: float) -> str:
     """Format a duration in short units: "45 s", "3 min", "2 h 5 min", "3 days"."""
     seconds = max(0, int(seconds))
     if seconds < 60:
-        return f"{seconds} s"
+        # Translators: short units of a duration, as in "started 3 min ago".
+        return t.gettext("{seconds} s").format(seconds=seconds)
     minutes = seconds // 60
     if minutes < 60:
-        return f"{minutes} min"
+        return t.gettext("{minutes} min").format(minutes=minutes)
     hours, minutes = divmod(minutes, 60)
     if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{hours // 24} days"
+        if minutes:
+            return t.gettext("{hours} h {minutes} min").format(hours=hours, minutes=minutes)
+        return t.gettext("{hours} h").format(hours=hours)
+    days = hours // 24
+    return t.ngettext("{days} day", "{days} days", days).format(days=days)
 
 
 def task_id_code(task_id: str) -> str:
     return f"<code>{escape(task_id)}</code>"
 
 
-def pending_text(task: Task, now: float) -> str:
-    lines = [f"⏳ Task {task_id_code(task.id)} is still running{_running_for(task, now)}."]
-    if task.prompt:
-        lines.append(f"Prompt: {escape(cut_plain(task.prompt, _MAX_PROMPT_EXCERPT))}")
-    return "\n".join(lines)
+def pending_text(t: Translator, task: Task, now: float) -> str:
+    if task.created_at is None:
+        status = t.gettext("⏳ Task <code>{task_id}</code> is still running.")
+    else:
+        status = t.gettext("⏳ Task <code>{task_id}</code> is still running, started {age} ago.")
+    lines = [status.format(task_id=escape(task.id), age=_age_of(t, task, now))]
+    return _with_prompt(t, lines, task)
 
 
-def failed_text(task: Task) -> str:
-    lines = [f"❌ Task {task_id_code(task.id)} failed: {escape(_failure_reason(task))}"]
-    if task.prompt:
-        lines.append(f"Prompt: {escape(cut_plain(task.prompt, _MAX_PROMPT_EXCERPT))}")
-    return "\n".join(lines)
+def failed_text(t: Translator, task: Task) -> str:
+    line = t.gettext("❌ Task <code>{task_id}</code> failed: {reason}").format(
+        task_id=escape(task.id), reason=escape(_failure_reason(t, task))
+    )
+    return _with_prompt(t, [line], task)
 
 
-def refreshed_finished_text(task: Task, *, sent_earlier: bool) -> str:
+def refreshed_finished_text(t: Translator, task: Task, *, sent_earlier: bool) -> str:
     """Return the text that replaces a running task's message once the task finished with
     images, after a press of "Refresh"."""
-    where = "sent to this chat earlier" if sent_earlier else "sent as a reply to this message"
-    lines = [
-        f"✅ Task {task_id_code(task.id)} finished with {_count(len(task.images), 'image')}, "
-        f"{where}."
-    ]
-    if task.prompt:
-        lines.append(f"Prompt: {escape(cut_plain(task.prompt, _MAX_PROMPT_EXCERPT))}")
-    return "\n".join(lines)
+    count = len(task.images)
+    if sent_earlier:
+        line = t.ngettext(
+            "✅ Task <code>{task_id}</code> finished with {count} image, sent to this chat "
+            "earlier.",
+            "✅ Task <code>{task_id}</code> finished with {count} images, sent to this chat "
+            "earlier.",
+            count,
+        )
+    else:
+        line = t.ngettext(
+            "✅ Task <code>{task_id}</code> finished with {count} image, sent as a reply to "
+            "this message.",
+            "✅ Task <code>{task_id}</code> finished with {count} images, sent as a reply to "
+            "this message.",
+            count,
+        )
+    return _with_prompt(t, [line.format(task_id=escape(task.id), count=count)], task)
 
 
-def refresh_notice(task: Task | None, *, sent_earlier: bool) -> str:
+def refresh_notice(t: Translator, task: Task | None, *, sent_earlier: bool) -> str:
     """Return the short plain text that Telegram shows on top of the chat after a press of
     "Refresh"."""
     if task is None:
-        return "The task API did not return this task. Try again later."
+        return t.gettext("The task API did not return this task. Try again later.")
     if task.state is TaskState.PENDING:
-        return "Still running."
+        return t.gettext("Still running.")
     if task.state is TaskState.FAILED:
-        return "The task failed."
+        return t.gettext("The task failed.")
     if task.images and not sent_earlier:
-        return "Finished: sending the images."
-    return "Finished."
+        return t.gettext("Finished: sending the images.")
+    return t.gettext("Finished.")
 
 
-def no_images_text(task: Task) -> str:
-    return f"✅ Task {task_id_code(task.id)} finished, but the API returned no images for it."
+def no_images_text(t: Translator, task: Task) -> str:
+    return t.gettext(
+        "✅ Task <code>{task_id}</code> finished, but the API returned no images for it."
+    ).format(task_id=escape(task.id))
 
 
-def not_found_text(task_id: str) -> str:
-    return (
-        f"🔍 Task {task_id_code(task_id)} was not found. Check the id. The bot only sees "
+def not_found_text(t: Translator, task_id: str) -> str:
+    return t.gettext(
+        "🔍 Task <code>{task_id}</code> was not found. Check the id. The bot only sees "
         "tasks created with its operator's AceData account."
-    )
+    ).format(task_id=escape(task_id))
 
 
-def api_error_text(error: TaskApiError, api: str = "task API") -> str:
-    """Return a sentence for the user about a failed call of `api`, without internals."""
+def api_error_text(t: Translator, error: TaskApiError, api: str | None = None) -> str:
+    """Return a sentence for the user about a failed call of `api`, by default the task API,
+    without internals."""
+    # Translators: the API that {api} names in the messages below.
+    api = api or t.gettext("task API")
     if isinstance(error, InvalidTokenError):
-        return (
-            f"⚠️ The {api} rejected this bot's AceData API token, so it cannot be used now. "
+        text = t.gettext(
+            "⚠️ The {api} rejected this bot's AceData API token, so it cannot be used now. "
             "Please ask the bot's operator to check the token."
         )
-    if isinstance(error, ApiNotImplementedError):
-        return (
-            f"⚠️ The {api} is not available to this bot's AceData account. "
+    elif isinstance(error, ApiNotImplementedError):
+        text = t.gettext(
+            "⚠️ The {api} is not available to this bot's AceData account. "
             "Please ask the bot's operator to check the account."
         )
-    if isinstance(error, TooManyRequestsError):
-        return f"⚠️ The {api} is receiving too many requests. Please try again in a minute."
-    if isinstance(error, ApiTimeoutError):
-        return f"⚠️ The {api} did not answer in time. Please try again in a few minutes."
-    if isinstance(error, ApiConnectionError):
-        return f"⚠️ The bot could not reach the {api}. Please try again in a few minutes."
-    if isinstance(error, ServerError):
-        return f"⚠️ The {api} failed on its side. Please try again in a few minutes."
-    if isinstance(error, InvalidResponseError):
-        return f"⚠️ The {api} sent a response the bot cannot read. Please try again later."
-    return f"⚠️ The {api} rejected the request: {escape(cut_plain(error.message, 200))}"
+    elif isinstance(error, TooManyRequestsError):
+        text = t.gettext(
+            "⚠️ The {api} is receiving too many requests. Please try again in a minute."
+        )
+    elif isinstance(error, ApiTimeoutError):
+        text = t.gettext("⚠️ The {api} did not answer in time. Please try again in a few minutes.")
+    elif isinstance(error, ApiConnectionError):
+        text = t.gettext("⚠️ The bot could not reach the {api}. Please try again in a few minutes.")
+    elif isinstance(error, ServerError):
+        text = t.gettext("⚠️ The {api} failed on its side. Please try again in a few minutes.")
+    elif isinstance(error, InvalidResponseError):
+        text = t.gettext(
+            "⚠️ The {api} sent a response the bot cannot read. Please try again later."
+        )
+    else:
+        text = t.gettext("⚠️ The {api} rejected the request: {message}")
+    return text.format(api=api, message=escape(cut_plain(error.message, 200)))
 
 
-def no_valid_ids_text(invalid: Sequence[str]) -> str:
+def no_valid_ids_text(t: Translator, invalid: Sequence[str]) -> str:
     """Return the reply to a /batch in which no value is a task id."""
-    lines = [f"⚠️ {echo(value)} is not a valid task id" for value in invalid[:MAX_INVALID_SHOWN]]
-    if len(invalid) > MAX_INVALID_SHOWN:
-        lines.append(f"⚠️ and {len(invalid) - MAX_INVALID_SHOWN} more values that are not task ids")
-    lines.append(f"Nothing was looked up. A task id is a UUID such as <code>{EXAMPLE_TASK_ID}</code>.")
+    lines = _invalid_lines(t, invalid)
+    lines.append(
+        t.gettext("Nothing was looked up. A task id is a UUID such as <code>{example}</code>.")
+        .format(example=EXAMPLE_TASK_ID)
+    )
     return "\n".join(lines)
 
 
 def batch_summary_text(
+    t: Translator,
     task_ids: Sequence[str],
     tasks: dict[str, Task],
     invalid: Sequence[str],
@@ -260,42 +350,69 @@ def batch_summary_text(
     for task_id in task_ids:
         task = tasks.get(task_id)
         if task is None:
-            lines.append(f"🔍 {task_id_code(task_id)} not found")
+            lines.append(
+                t.gettext("🔍 <code>{task_id}</code> not found").format(task_id=escape(task_id))
+            )
             continue
         counts[task.state] += 1
-        lines.append(_batch_line(task, now))
+        lines.append(_batch_line(t, task, now))
 
     not_found = len(task_ids) - sum(counts.values())
     parts = [
-        f"{counts[TaskState.SUCCEEDED]} finished",
-        f"{counts[TaskState.PENDING]} running",
-        f"{counts[TaskState.FAILED]} failed",
+        t.gettext("{count} finished").format(count=counts[TaskState.SUCCEEDED]),
+        t.gettext("{count} running").format(count=counts[TaskState.PENDING]),
+        t.gettext("{count} failed").format(count=counts[TaskState.FAILED]),
     ]
     if not_found:
-        parts.append(f"{not_found} not found")
+        parts.append(t.gettext("{count} not found").format(count=not_found))
     if invalid:
-        parts.append(f"{len(invalid)} invalid")
-    for value in invalid[:MAX_INVALID_SHOWN]:
-        lines.append(f"⚠️ {echo(value)} is not a valid task id")
-    if len(invalid) > MAX_INVALID_SHOWN:
-        lines.append(f"⚠️ and {len(invalid) - MAX_INVALID_SHOWN} more values that are not task ids")
+        parts.append(t.gettext("{count} invalid").format(count=len(invalid)))
+    lines.extend(_invalid_lines(t, invalid))
 
     total = len(task_ids) + len(invalid)
-    header = f"<b>{total} task{'s' if total != 1 else ''}</b>: " + ", ".join(parts)
-    return "\n".join([header, *lines])
+    header = t.ngettext("<b>{count} task</b>: {summary}", "<b>{count} tasks</b>: {summary}", total)
+    return "\n".join([header.format(count=total, summary=join_list(t, parts)), *lines])
 
 
-def _batch_line(task: Task, now: float) -> str:
-    code = task_id_code(task.id)
+def _invalid_lines(t: Translator, invalid: Sequence[str]) -> list[str]:
+    """Return a line for each of the first invalid values, then one that counts the rest."""
+    lines = [
+        t.gettext("⚠️ <code>{value}</code> is not a valid task id").format(value=echo(value))
+        for value in invalid[:MAX_INVALID_SHOWN]
+    ]
+    rest = len(invalid) - MAX_INVALID_SHOWN
+    if rest > 0:
+        lines.append(
+            t.ngettext(
+                "⚠️ and {count} more value that is not a task id",
+                "⚠️ and {count} more values that are not task ids",
+                rest,
+            ).format(count=rest)
+        )
+    return lines
+
+
+def _batch_line(t: Translator, task: Task, now: float) -> str:
+    task_id = escape(task.id)
     if task.state is TaskState.SUCCEEDED:
         count = len(task.images)
-        return f"✅ {code} finished, {count} image{'s' if count != 1 else ''}"
+        return t.ngettext(
+            "✅ <code>{task_id}</code> finished, {count} image",
+            "✅ <code>{task_id}</code> finished, {count} images",
+            count,
+        ).format(task_id=task_id, count=count)
     if task.state is TaskState.FAILED:
-        return f"❌ {code} failed: {escape(cut_plain(_failure_reason(task), 120))}"
-    return f"⏳ {code} still running{_running_for(task, now)}"
+        return t.gettext("❌ <code>{task_id}</code> failed: {reason}").format(
+            task_id=task_id, reason=escape(cut_plain(_failure_reason(t, task), 120))
+        )
+    if task.created_at is None:
+        return t.gettext("⏳ <code>{task_id}</code> still running").format(task_id=task_id)
+    return t.gettext("⏳ <code>{task_id}</code> still running, started {age} ago").format(
+        task_id=task_id, age=_age_of(t, task, now)
+    )
 
 
-def plan_albums(tasks: Sequence[Task]) -> list[Album]:
+def plan_albums(t: Translator, tasks: Sequence[Task]) -> list[Album]:
     """Pack the images of finished tasks into albums of at most 10, keeping their order.
 
     Telegram shows an album's caption only when exactly one item carries it, so each album
@@ -312,7 +429,8 @@ def plan_albums(tasks: Sequence[Task]) -> list[Album]:
                 caption=album_caption(album_tasks),
                 task_ids=tuple(task.id for task in album_tasks),
                 url_task_ids=tuple(task.id for task, _ in chunk),
-                full_prompts=full_prompts_text(album_tasks),
+                full_prompts=full_prompts_text(t, album_tasks),
+                language=t.language,
             )
         )
     return albums
@@ -322,7 +440,8 @@ def album_caption(tasks: Sequence[Task]) -> str:
     """Return a caption under Telegram's 1024-character limit naming each task and its prompt.
 
     Prompts are cut as plain text before escaping, so a cut never falls inside a tag or an
-    entity. Each task gets an equal share of the room left by the fixed parts.
+    entity. Each task gets an equal share of the room left by the fixed parts. The caption
+    has no words to translate.
     """
     share = _prompt_share(tasks)
     blocks = []
@@ -333,40 +452,51 @@ def album_caption(tasks: Sequence[Task]) -> str:
     return "\n\n".join(blocks)
 
 
-def full_prompts_text(tasks: Sequence[Task]) -> str:
+def full_prompts_text(t: Translator, tasks: Sequence[Task]) -> str:
     """Return the prompts that album_caption(tasks) cuts, in full, or "" when it cuts none.
 
     Each prompt sits in an expandable quote, so that a long one does not fill the chat.
     """
     share = _prompt_share(tasks)
+    text = t.gettext(
+        "📝 Full prompt of task <code>{task_id}</code>:\n"
+        "<blockquote expandable>{prompt}</blockquote>"
+    )
     blocks = [
-        f"📝 Full prompt of task {task_id_code(task.id)}:\n"
-        f"<blockquote expandable>{escape(task.prompt)}</blockquote>"
+        text.format(task_id=escape(task.id), prompt=escape(task.prompt))
         for task in tasks
         if task.prompt and _caption_prompt(task, share) != task.prompt
     ]
     return "\n\n".join(blocks)
 
 
-def unsent_images_text(images: Sequence[tuple[str, str | None, str]], caption: str = "") -> str:
+def unsent_images_text(
+    t: Translator, images: Sequence[tuple[str, str | None, str]], caption: str = ""
+) -> str:
     """Return a text that links each image Telegram did not take, with the reason.
 
-    `images` holds (URL, task id or None, reason) triples. `caption` is the album's caption,
-    given when no message of the album carried it, and goes first.
+    `images` holds (URL, task id or None, reason) triples, and a reason may be a LazyText.
+    `caption` is the album's caption, given when no message of the album carried it, and
+    goes first.
     """
-    if len(images) == 1:
-        header = "⚠️ This image could not be sent as a photo or a file, so here is its link:"
-    else:
-        header = (
-            f"⚠️ {len(images)} images could not be sent as photos or files, "
-            "so here are their links:"
-        )
+    header = t.ngettext(
+        "⚠️ This image could not be sent as a photo or a file, so here is its link:",
+        "⚠️ {count} images could not be sent as photos or files, so here are their links:",
+        len(images),
+    ).format(count=len(images))
 
     lines = [header]
     for url, task_id, reason in images:
-        link = f'<a href="{html.escape(url)}">{escape(url)}</a>'
-        of_task = f" (task {task_id_code(task_id)})" if task_id else ""
-        lines.append(f"• {link}{of_task}: {escape(reason)}.")
+        values = {
+            "link": f'<a href="{html.escape(url)}">{escape(url)}</a>',
+            "reason": escape(t.localize(reason)),
+        }
+        if task_id:
+            line = t.gettext("• {link} (task <code>{task_id}</code>): {reason}.")
+            values["task_id"] = escape(task_id)
+        else:
+            line = t.gettext("• {link}: {reason}.")
+        lines.append(line.format(**values))
 
     text = "\n".join(lines)
     return f"{caption}\n\n{text}" if caption else text
@@ -390,138 +520,27 @@ def _caption_prompt(task: Task, share: int) -> str:
     return cut_plain(task.prompt, share - 1)
 
 
-def _failure_reason(task: Task) -> str:
-    reason = task.error_message or "the API gave no reason"
+def _with_prompt(t: Translator, lines: list[str], task: Task) -> str:
+    """Join a task's status lines, followed by the start of its prompt when it has one."""
+    if task.prompt:
+        lines.append(
+            t.gettext("Prompt: {prompt}").format(
+                prompt=escape(cut_plain(task.prompt, _MAX_PROMPT_EXCERPT))
+            )
+        )
+    return "\n".join(lines)
+
+
+def _failure_reason(t: Translator, task: Task) -> str:
+    """Return the API's reason for a failed task, which stays in the API's language."""
+    reason = task.error_message or t.gettext("the API gave no reason")
     if task.error_code and task.error_code not in reason:
         reason = f"{reason} ({task.error_code})"
     return reason
 
 
-def _running_for(task: Task, now: float) -> str:
+def _age_of(t: Translator, task: Task, now: float) -> str:
+    """Return how long ago a task started, or "" when the API did not say."""
     if task.created_at is None:
         return ""
-    return f", started {format_age(now - task.created_at)} ago"
-
-
-def watching_text(task_ids: Sequence[str]) -> str:
-    """Return the note that running tasks are now watched in this chat."""
-    if len(task_ids) == 1:
-        return (
-            f"👀 Watching task {task_id_code(task_ids[0])}: its images will be sent here "
-            "when it finishes."
-        )
-    return (
-        f"👀 Watching {len(task_ids)} running tasks: their images will be sent here when "
-        "each finishes."
-    )
-
-
-def watch_added_text(added: Sequence[str], already: Sequence[str], over_limit: Sequence[str],
-                     limit: int) -> str:
-    """Return the reply to /watch: what was added, what was watched already, what did not fit."""
-    lines = []
-    if added:
-        lines.append(
-            f"👀 Now watching {_count(len(added), 'task')}: the images will be sent here when "
-            "each finishes."
-        )
-        lines.extend(f"• {task_id_code(task_id)}" for task_id in added)
-    if already:
-        lines.append(f"Already watched here: {_count(len(already), 'task')}.")
-        lines.extend(f"• {task_id_code(task_id)}" for task_id in already)
-    if over_limit:
-        not_added = _count(len(over_limit), "task")
-        lines.append(
-            f"⚠️ {not_added} not added, because this chat already watches {limit} tasks, the "
-            "maximum. Remove some with /unwatch first."
-        )
-        lines.extend(f"• {task_id_code(task_id)}" for task_id in over_limit)
-    return "\n".join(lines)
-
-
-def polling_paused_text() -> str:
-    return (
-        "⚠️ The task API rejects this bot's AceData API token at the moment, so watched tasks "
-        "are not checked until the bot's operator fixes the token."
-    )
-
-
-def watch_usage_text() -> str:
-    return (
-        "Send /watch followed by one or more task ids. The bot checks them every few seconds "
-        "and sends the images here when each finishes, for example:\n"
-        f"/watch <code>{EXAMPLE_TASK_ID}</code>"
-    )
-
-
-def unwatch_usage_text() -> str:
-    return (
-        "Send /unwatch followed by task ids to stop watching them, or /unwatch all to stop "
-        "watching every task of this chat. /watches lists them."
-    )
-
-
-def unwatched_text(removed: Sequence[str], not_watched: Sequence[str]) -> str:
-    lines = []
-    if removed:
-        lines.append(f"Stopped watching {_count(len(removed), 'task')}.")
-        lines.extend(f"• {task_id_code(task_id)}" for task_id in removed)
-    if not_watched:
-        lines.append(f"Not watched in this chat: {_count(len(not_watched), 'task')}.")
-        lines.extend(f"• {task_id_code(task_id)}" for task_id in not_watched)
-    return "\n".join(lines)
-
-
-def unwatched_all_text(count: int) -> str:
-    if count == 0:
-        return "This chat watches no tasks."
-    if count == 1:
-        return "Stopped watching the only task of this chat."
-    return f"Stopped watching all {count} tasks of this chat."
-
-
-def unwatched_own_text(count: int) -> str:
-    """Return the reply to /unwatch all from a group member who is not an administrator."""
-    return (
-        f"Stopped watching the {_count(count, 'task')} you added here. Only the group's "
-        "administrators can stop the watches that others added."
-    )
-
-
-def watch_list_text(watches: Sequence[WatchLine], limit: int, now: float) -> str:
-    """Return the /watches list: a line per open watch with its age, oldest first."""
-    if not watches:
-        return "This chat watches no tasks. Add one with /watch followed by a task id."
-
-    lines = [f"<b>Watched tasks: {len(watches)} of at most {limit}</b>"]
-    for watch in watches:
-        state = "not returned by the API yet" if watch.misses else "running"
-        topic = f", topic {watch.thread_id}" if watch.thread_id else ""
-        lines.append(
-            f"⏳ {task_id_code(watch.task_id)} {state}, watched for "
-            f"{format_age(now - watch.added_at)}{topic}"
-        )
-    return "\n".join(lines)
-
-
-def watch_expired_text(task_ids: Sequence[str], timeout_hours: float) -> str:
-    hours = f"{timeout_hours:g} h"
-    if len(task_ids) == 1:
-        return (
-            f"⌛ Stopped watching task {task_id_code(task_ids[0])}: it did not finish within "
-            f"{hours}. Send /task {task_ids[0]} to check it again."
-        )
-    lines = [f"⌛ Stopped watching {len(task_ids)} tasks: they did not finish within {hours}."]
-    lines.extend(f"• {task_id_code(task_id)}" for task_id in task_ids)
-    return "\n".join(lines)
-
-
-def watch_not_found_text(task_id: str, misses: int) -> str:
-    return (
-        f"🔍 Stopped watching task {task_id_code(task_id)}: the API did not return it in "
-        f"{misses} polls in a row. Check the id with /task {task_id}."
-    )
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+    return format_age(t, now - task.created_at)

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.api_errors import TaskApiError
 from bot.deliver import AlbumResult, Delivery, Destination
+from bot.i18n import Translator
 from bot.render import (
     api_error_text,
     batch_summary_text,
@@ -26,6 +27,7 @@ logger = logging.getLogger(__name__)
 async def send_task(
     delivery: Delivery,
     destination: Destination,
+    t: Translator,
     task_id: str,
     task: Task | None,
     now: float,
@@ -39,21 +41,22 @@ async def send_task(
     `watch_note` and `reply_markup` go with the text of a running task.
     """
     if task is None:
-        await delivery.send_text(destination, not_found_text(task_id), reply_to=reply_to)
+        await delivery.send_text(destination, not_found_text(t, task_id), reply_to=reply_to)
     elif task.state is TaskState.PENDING:
-        text = _with_note(pending_text(task, now), watch_note)
+        text = _with_note(pending_text(t, task, now), watch_note)
         await delivery.send_text(destination, text, reply_to=reply_to, reply_markup=reply_markup)
     elif task.state is TaskState.FAILED:
-        await delivery.send_text(destination, failed_text(task), reply_to=reply_to)
+        await delivery.send_text(destination, failed_text(t, task), reply_to=reply_to)
     elif not task.images:
-        await delivery.send_text(destination, no_images_text(task), reply_to=reply_to)
+        await delivery.send_text(destination, no_images_text(t, task), reply_to=reply_to)
     else:
-        await send_images(delivery, destination, [task], reply_to=reply_to)
+        await send_images(delivery, destination, t, [task], reply_to=reply_to)
 
 
 async def send_batch(
     delivery: Delivery,
     destination: Destination,
+    t: Translator,
     task_ids: Sequence[str],
     tasks: dict[str, Task],
     invalid: Sequence[str],
@@ -67,7 +70,7 @@ async def send_batch(
 
     `watch_note` and `reply_markup` go with the summary.
     """
-    summary = _with_note(batch_summary_text(task_ids, tasks, invalid, now), watch_note)
+    summary = _with_note(batch_summary_text(t, task_ids, tasks, invalid, now), watch_note)
     await delivery.send_text(destination, summary, reply_to=reply_to, reply_markup=reply_markup)
 
     finished = [
@@ -75,12 +78,13 @@ async def send_batch(
         for task_id in task_ids
         if task_id in tasks and tasks[task_id].state is TaskState.SUCCEEDED
     ]
-    await send_images(delivery, destination, finished)
+    await send_images(delivery, destination, t, finished)
 
 
 async def send_images(
     delivery: Delivery,
     destination: Destination,
+    t: Translator,
     tasks: Sequence[Task],
     *,
     reply_to: int | None = None,
@@ -91,7 +95,7 @@ async def send_images(
     album as a reply to its first message.
     """
     results = []
-    for position, album in enumerate(plan_albums(tasks)):
+    for position, album in enumerate(plan_albums(t, tasks)):
         result = await delivery.send_album(
             destination, album, reply_to=reply_to if position == 0 else None
         )
@@ -109,6 +113,7 @@ async def send_images(
 async def send_api_error(
     delivery: Delivery,
     destination: Destination,
+    t: Translator,
     error: TaskApiError,
     task_ids: Sequence[str],
     *,
@@ -125,7 +130,7 @@ async def send_api_error(
         ", ".join(task_ids),
         error,
     )
-    await delivery.send_text(destination, api_error_text(error), reply_to=reply_to)
+    await delivery.send_text(destination, api_error_text(t, error), reply_to=reply_to)
 
 
 def _with_note(text: str, note: str | None) -> str:

@@ -48,6 +48,16 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (user_id, day)
     );
     """,
+    # The language a chat chose with /lang, and the language each watch was added in, which
+    # its notifications use while the chat has chosen none.
+    """
+    CREATE TABLE chat_languages (
+        chat_id INTEGER PRIMARY KEY,
+        language TEXT NOT NULL,
+        set_at REAL NOT NULL
+    );
+    ALTER TABLE watches ADD COLUMN language TEXT;
+    """,
 )
 
 # Days of creation usage kept; older days are deleted when a new one is counted.
@@ -77,6 +87,9 @@ class Watch:
     misses: int
     failed_deliveries: int
     notified_at: float | None
+    # The language of the chat when the watch was added; None for watches from before the
+    # bot recorded it.
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +103,7 @@ class AddResult:
 
 _WATCH_COLUMNS = (
     "id, chat_id, thread_id, task_id, added_by, added_at, source_message_id, state, misses, "
-    "failed_deliveries, notified_at"
+    "failed_deliveries, notified_at, language"
 )
 
 
@@ -158,6 +171,7 @@ class WatchStore:
         now: float,
         limit: int,
         source_message_id: int | None = None,
+        language: str | None = None,
     ) -> AddResult:
         """Add a watch per task id unless this topic has it, keeping the chat under `limit`.
 
@@ -190,12 +204,14 @@ class WatchStore:
                 # A closed watch of the same topic and task is opened again as new.
                 await self._db.execute(
                     "INSERT INTO watches (chat_id, thread_id, task_id, added_by, added_at, "
-                    "source_message_id) VALUES (?, ?, ?, ?, ?, ?) "
+                    "source_message_id, language) VALUES (?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (chat_id, thread_id, task_id) DO UPDATE SET "
                     "added_by = excluded.added_by, added_at = excluded.added_at, "
                     "source_message_id = excluded.source_message_id, state = 'pending', "
-                    "misses = 0, failed_deliveries = 0, notified_at = NULL",
-                    (chat_id, _thread_key(thread_id), task_id, added_by, now, source_message_id),
+                    "misses = 0, failed_deliveries = 0, notified_at = NULL, "
+                    "language = excluded.language",
+                    (chat_id, _thread_key(thread_id), task_id, added_by, now, source_message_id,
+                     language),
                 )
                 added.append(task_id)
                 open_count += 1
@@ -247,9 +263,11 @@ class WatchStore:
         return cursor.rowcount
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> int:
-        """Move a group's watches to the supergroup it became; return how many moved.
+        """Move a group's watches and language to the supergroup it became; return how many
+        watches moved.
 
-        A watch the new chat already has for the same topic and task is kept once.
+        A watch the new chat already has for the same topic and task is kept once, and so is
+        a language the new chat already has.
         """
         await self._db.execute("BEGIN IMMEDIATE")
         try:
@@ -259,6 +277,11 @@ class WatchStore:
             )
             moved = cursor.rowcount
             await self._db.execute("DELETE FROM watches WHERE chat_id = ?", (old_chat_id,))
+            await self._db.execute(
+                "UPDATE OR IGNORE chat_languages SET chat_id = ? WHERE chat_id = ?",
+                (new_chat_id, old_chat_id),
+            )
+            await self._db.execute("DELETE FROM chat_languages WHERE chat_id = ?", (old_chat_id,))
             await self._db.execute("COMMIT")
         except BaseException:
             await self._db.execute("ROLLBACK")
@@ -438,6 +461,28 @@ class WatchStore:
             "SELECT images FROM creation_usage WHERE user_id = ? AND day = ?", (user_id, day)
         )
 
+    # Chat languages -------------------------------------------------------------------------------
+
+    async def chat_language(self, chat_id: int) -> str | None:
+        """Return the language code the chat chose with /lang, or None when it chose none."""
+        async with self._db.execute(
+            "SELECT language FROM chat_languages WHERE chat_id = ?", (chat_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return str(row[0]) if row else None
+
+    async def set_chat_language(self, chat_id: int, language: str | None, now: float) -> None:
+        """Store the chat's language code, or forget it when `language` is None."""
+        if language is None:
+            await self._db.execute("DELETE FROM chat_languages WHERE chat_id = ?", (chat_id,))
+            return
+        await self._db.execute(
+            "INSERT INTO chat_languages (chat_id, language, set_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (chat_id) DO UPDATE SET language = excluded.language, "
+            "set_at = excluded.set_at",
+            (chat_id, language, now),
+        )
+
     async def _scalar(self, sql: str, parameters: Sequence[object] = ()) -> int:
         async with self._db.execute(sql, parameters) as cursor:
             row = await cursor.fetchone()
@@ -497,7 +542,7 @@ def _thread_key(thread_id: int | None) -> int:
 
 def _watch(row: Sequence[object]) -> Watch:
     (watch_id, chat_id, thread_id, task_id, added_by, added_at, source_message_id, state,
-     misses, failed_deliveries, notified_at) = row
+     misses, failed_deliveries, notified_at, language) = row
     return Watch(
         id=int(watch_id),  # type: ignore[arg-type]
         chat_id=int(chat_id),  # type: ignore[arg-type]
@@ -510,4 +555,5 @@ def _watch(row: Sequence[object]) -> Watch:
         misses=int(misses),  # type: ignore[arg-type]
         failed_deliveries=int(failed_deliveries),  # type: ignore[arg-type]
         notified_at=notified_at,  # type: ignore[arg-type]
+        language=language,  # type: ignore[arg-type]
     )

@@ -12,6 +12,7 @@ from bot.api_errors import TaskApiError
 from bot.connections import new_task_client
 from bot.exit_status import EXIT_FAILURE, EXIT_USAGE
 from bot.ids import normalize_task_id
+from bot.i18n import SOURCE_LANGUAGE, translator
 from bot.render import format_age
 from bot.settings import Settings
 from bot.tasks import Task, TaskState
@@ -92,7 +93,9 @@ def _state(task: Task, now: float) -> str:
         return "failed"
     if task.created_at is None:
         return "running"
-    return f"running, started {format_age(now - task.created_at)} ago"
+    # The command line speaks English only.
+    age = format_age(translator(SOURCE_LANGUAGE), now - task.created_at)
+    return f"running, started {age} ago"
 
 
 def _line(label: str, value: str) -> str:

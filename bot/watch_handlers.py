@@ -6,27 +6,28 @@ from __future__ import annotations
 import logging
 import time
 
-from telegram import ChatMember, Message, Update
-from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest, TelegramError
+from telegram import ChatMember, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.chat_admins import is_chat_admin
+from bot.chat_languages import translator_for
 from bot.handlers import command_argument, destination_of
 from bot.ids import parse_task_ids
-from bot.render import (
-    MAX_INVALID_SHOWN,
-    batch_too_many_ids_text,
-    invalid_id_text,
+from bot.render import MAX_INVALID_SHOWN, batch_too_many_ids_text, invalid_id_text
+from bot.services import services_of
+from bot.watch_texts import (
     polling_paused_text,
+    stopped_watching_notice,
     unwatch_usage_text,
     unwatched_all_text,
     unwatched_own_text,
     unwatched_text,
     watch_added_text,
+    watch_invalid_ids_text,
     watch_list_text,
     watch_usage_text,
 )
-from bot.services import services_of
 from bot.watching import STOP_MESSAGE_PREFIX, STOP_TASK_PREFIX, task_buttons
 
 logger = logging.getLogger(__name__)
@@ -39,23 +40,22 @@ async def watch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
 
     services = services_of(context)
+    t = await translator_for(services, message.chat_id, message.from_user)
     destination = destination_of(message)
     parsed = parse_task_ids(command_argument(message))
     reply_to = message.message_id
 
     if not parsed.valid and not parsed.invalid:
-        await services.delivery.send_text(destination, watch_usage_text(), reply_to=reply_to)
+        await services.delivery.send_text(destination, watch_usage_text(t), reply_to=reply_to)
         return
     if parsed.invalid:
-        text = "\n".join(invalid_id_text(value) for value in parsed.invalid[:MAX_INVALID_SHOWN])
-        await services.delivery.send_text(
-            destination, f"{text}\nNothing was added. Fix the ids and send /watch again.",
-            reply_to=reply_to,
-        )
+        lines = [invalid_id_text(t, value) for value in parsed.invalid[:MAX_INVALID_SHOWN]]
+        lines.append(watch_invalid_ids_text(t))
+        await services.delivery.send_text(destination, "\n".join(lines), reply_to=reply_to)
         return
     if len(parsed.valid) > services.settings.batch_max_ids:
         text = batch_too_many_ids_text(
-            len(parsed.valid), services.settings.batch_max_ids, command="/watch"
+            t, len(parsed.valid), services.settings.batch_max_ids, command="/watch"
         )
         await services.delivery.send_text(destination, text, reply_to=reply_to)
         return
@@ -68,13 +68,14 @@ async def watch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         now=time.time(),
         limit=services.settings.watch_limit_per_chat,
         source_message_id=message.message_id,
+        language=t.language,
     )
     text = watch_added_text(
-        result.added, result.already_watched, result.over_limit,
+        t, result.added, result.already_watched, result.over_limit,
         services.settings.watch_limit_per_chat,
     )
     if services.tasks.health.token_rejected:
-        text += "\n\n" + polling_paused_text()
+        text += "\n\n" + polling_paused_text(t)
     await services.delivery.send_text(destination, text, reply_to=reply_to)
 
     if result.added:
@@ -89,60 +90,39 @@ async def unwatch_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
 
     services = services_of(context)
+    t = await translator_for(services, message.chat_id, message.from_user)
     destination = destination_of(message)
     argument = command_argument(message).strip()
     reply_to = message.message_id
 
     if argument.lower() == "all":
-        if await _is_chat_admin(message, context):
+        if await is_chat_admin(message, context):
             removed = await services.store.remove_all(message.chat_id)
-            text = unwatched_all_text(removed)
+            text = unwatched_all_text(t, removed)
         else:
             user_id = message.from_user.id if message.from_user else None
             removed = await services.store.remove_all(message.chat_id, added_by=user_id)
-            text = unwatched_own_text(removed)
+            text = unwatched_own_text(t, removed)
         logger.info("Chat %s: /unwatch all removed %d watches", message.chat_id, removed)
         await services.delivery.send_text(destination, text, reply_to=reply_to)
         return
 
     parsed = parse_task_ids(argument)
     if not parsed.valid:
-        text = unwatch_usage_text()
+        text = unwatch_usage_text(t)
         if parsed.invalid:
-            text = f"{invalid_id_text(parsed.invalid[0])}\n{text}"
+            text = f"{invalid_id_text(t, parsed.invalid[0])}\n{text}"
         await services.delivery.send_text(destination, text, reply_to=reply_to)
         return
 
     removed = await services.store.remove_watches(message.chat_id, parsed.valid)
     not_watched = [task_id for task_id in parsed.valid if task_id not in removed]
-    text = unwatched_text(removed, not_watched)
+    text = unwatched_text(t, removed, not_watched)
     if parsed.invalid:
         text += "\n" + "\n".join(
-            invalid_id_text(value) for value in parsed.invalid[:MAX_INVALID_SHOWN]
+            invalid_id_text(t, value) for value in parsed.invalid[:MAX_INVALID_SHOWN]
         )
     await services.delivery.send_text(destination, text, reply_to=reply_to)
-
-
-async def _is_chat_admin(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Tell whether the sender may stop every watch of the chat: anyone in a private chat, and
-    the owner and administrators of a group, anonymous administrators included."""
-    if message.chat.type == ChatType.PRIVATE:
-        return True
-    # An anonymous administrator's message is sent on behalf of the group itself.
-    if message.sender_chat is not None and message.sender_chat.id == message.chat_id:
-        return True
-    if message.from_user is None:
-        return False
-
-    try:
-        member = await context.bot.get_chat_member(message.chat_id, message.from_user.id)
-    except TelegramError as error:
-        logger.warning(
-            "Could not check whether user %s administers chat %s: %s",
-            message.from_user.id, message.chat_id, error,
-        )
-        return False
-    return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 
 
 async def watches_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -152,8 +132,9 @@ async def watches_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
 
     services = services_of(context)
+    t = await translator_for(services, message.chat_id, message.from_user)
     watches = await services.store.open_watches_of_chat(message.chat_id)
-    text = watch_list_text(watches, services.settings.watch_limit_per_chat, time.time())
+    text = watch_list_text(t, watches, services.settings.watch_limit_per_chat, time.time())
     await services.delivery.send_text(
         destination_of(message), text, reply_to=message.message_id
     )
@@ -168,18 +149,19 @@ async def stop_watching_button(update: Update, context: ContextTypes.DEFAULT_TYP
     if query is None or query.data is None:
         return
 
+    services = services_of(context)
     message = query.message
-    if message is None or not hasattr(message, "chat"):
-        await query.answer("This message is too old to change.")
+    chat_id = message.chat.id if message is not None and hasattr(message, "chat") else None
+    t = await translator_for(services, chat_id, query.from_user)
+    if message is None or chat_id is None:
+        await query.answer(t.gettext("This message is too old to change."))
         return
 
-    services = services_of(context)
-    chat_id = message.chat.id
     remaining_buttons = None
     if query.data.startswith(STOP_TASK_PREFIX):
         task_id = query.data.removeprefix(STOP_TASK_PREFIX)
         removed = await services.store.remove_watches(chat_id, [task_id])
-        remaining_buttons = task_buttons(task_id, watched=False)
+        remaining_buttons = task_buttons(t, task_id, watched=False)
     else:
         source = query.data.removeprefix(STOP_MESSAGE_PREFIX)
         removed = (
@@ -187,11 +169,7 @@ async def stop_watching_button(update: Update, context: ContextTypes.DEFAULT_TYP
         )
 
     logger.info("Chat %s: Stop watching removed %d watches", chat_id, len(removed))
-    if removed:
-        count = len(removed)
-        await query.answer(f"Stopped watching {count} task{'s' if count != 1 else ''}.")
-    else:
-        await query.answer("Not watched anymore.")
+    await query.answer(stopped_watching_notice(t, len(removed)))
 
     try:
         await query.edit_message_reply_markup(reply_markup=remaining_buttons)

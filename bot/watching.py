@@ -7,11 +7,12 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.i18n import Translator
 from bot.limits import MAX_CALLBACK_DATA_BYTES
-from bot.render import watch_added_text, watching_text
 from bot.services import Services
 from bot.storage import FAILED, SUCCEEDED
 from bot.tasks import Task, TaskState
+from bot.watch_texts import watch_added_text, watching_text
 
 # Callback data of the "Stop watching" button: one task, or every task one command added.
 STOP_TASK_PREFIX = "unwatch:t:"
@@ -24,9 +25,9 @@ REFRESH_PATTERN = r"^refresh:t:"
 
 
 async def watch_running_tasks(
-    services: Services, message: Message, task_ids: Sequence[str]
+    services: Services, message: Message, task_ids: Sequence[str], t: Translator
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Watch these running tasks in the message's chat and topic.
+    """Watch these running tasks in the message's chat and topic, in the language of `t`.
 
     Returns the note to append to the reply and its "Stop watching" button, which is None
     when nothing is watched.
@@ -40,35 +41,37 @@ async def watch_running_tasks(
         now=time.time(),
         limit=services.settings.watch_limit_per_chat,
         source_message_id=message.message_id,
+        language=t.language,
     )
 
     watched = [*result.added, *result.already_watched]
     if result.over_limit:
         note = watch_added_text(
-            result.added, result.already_watched, result.over_limit,
+            t, result.added, result.already_watched, result.over_limit,
             services.settings.watch_limit_per_chat,
         )
     else:
-        note = watching_text(watched)
+        note = watching_text(t, watched)
 
     if not watched:
         return note, None
     if len(task_ids) == 1:
-        return note, task_buttons(task_ids[0], watched=True)
-    return note, stop_watching_markup(STOP_MESSAGE_PREFIX + str(message.message_id))
+        return note, task_buttons(t, task_ids[0], watched=True)
+    return note, stop_watching_markup(t, STOP_MESSAGE_PREFIX + str(message.message_id))
 
 
-def task_buttons(task_id: str, *, watched: bool) -> InlineKeyboardMarkup:
+def task_buttons(t: Translator, task_id: str, *, watched: bool) -> InlineKeyboardMarkup:
     """Return the buttons under a running task's message: "Refresh", then "Stop watching"
     while the chat watches the task."""
-    buttons = [callback_button("Refresh", REFRESH_TASK_PREFIX + task_id)]
+    # Translators: the label of a button that looks the task up again.
+    buttons = [callback_button(t.gettext("Refresh"), REFRESH_TASK_PREFIX + task_id)]
     if watched:
-        buttons.append(callback_button("Stop watching", STOP_TASK_PREFIX + task_id))
+        buttons.append(callback_button(t.gettext("Stop watching"), STOP_TASK_PREFIX + task_id))
     return InlineKeyboardMarkup([buttons])
 
 
-def stop_watching_markup(callback_data: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[callback_button("Stop watching", callback_data)]])
+def stop_watching_markup(t: Translator, callback_data: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[callback_button(t.gettext("Stop watching"), callback_data)]])
 
 
 def callback_button(text: str, callback_data: str) -> InlineKeyboardButton:

@@ -8,6 +8,7 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot.deliver import Destination, ImageOutcome
+from bot.i18n import translator
 from bot.render import plan_albums
 from bot.tasks import Task, TaskImage, TaskState
 from tests.fakes.images import png_bytes
@@ -15,6 +16,8 @@ from tests.fakes.telegram_html import parse_html
 from tests.fakes.telegram_server import Fault, Stall
 from tests.fakes.updates import ALICE
 from tests.test_task_command import task_payload
+
+ENGLISH = translator("en")
 
 
 def make_id(number: int) -> str:
@@ -210,7 +213,7 @@ async def test_undelivered_timeout_not_repeated(bot, telegram, task_api):
     task = Task(
         id=make_id(0), state=TaskState.SUCCEEDED, images=tuple(TaskImage(url) for url in urls)
     )
-    [album] = plan_albums([task])
+    [album] = plan_albums(ENGLISH, [task])
     telegram.add_stall(Stall("sendMediaGroup", seconds=5, deliver=False))
 
     result = await bot.services.delivery.send_album(Destination(ALICE), album)
@@ -226,7 +229,7 @@ async def test_flood_wait_inside_album_error(bot, telegram, task_api):
     task = Task(
         id=make_id(0), state=TaskState.SUCCEEDED, images=tuple(TaskImage(url) for url in urls)
     )
-    [album] = plan_albums([task])
+    [album] = plan_albums(ENGLISH, [task])
     telegram.add_fault(
         Fault(
             "sendMediaGroup",
@@ -252,7 +255,7 @@ async def test_result_lists_each_outcome(bot, telegram, task_api, png_15mb):
     task = Task(
         id=make_id(0), state=TaskState.SUCCEEDED, images=tuple(TaskImage(url) for url in urls)
     )
-    [album] = plan_albums([task])
+    [album] = plan_albums(ENGLISH, [task])
 
     result = await bot.services.delivery.send_album(Destination(ALICE), album)
 

@@ -211,7 +211,7 @@ async def test_full_watch_list_blocks_creation(bot, telegram, task_api):
 
     await bot.command("/imagine a cat")
 
-    assert texts_to(telegram)[-1].startswith("⚠️ This chat already watches 1 tasks, the maximum")
+    assert texts_to(telegram)[-1].startswith("⚠️ This chat already watches the maximum number of tasks (1)")
     assert task_api.started == []
 
 

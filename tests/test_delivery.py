@@ -11,6 +11,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
 from bot.deliver import Destination, ImageOutcome
 from bot.html_text import utf16_length
+from bot.i18n import translator
 from bot.limits import MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH
 from bot.render import plan_albums
 from bot.tasks import Task, TaskImage, TaskState
@@ -19,6 +20,8 @@ from tests.fakes.telegram_html import parse_html
 from tests.fakes.telegram_server import Fault, Stall
 from tests.fakes.updates import ALICE, supergroup_chat
 from tests.test_task_command import task_payload
+
+ENGLISH = translator("en")
 
 TASK_ID = "aaaaaaaa-0000-4000-8000-00000000d001"
 FORUM_ID = -1009876543210
@@ -377,7 +380,7 @@ async def test_topic_gets_every_fallback(bot, telegram, task_api, png_15mb):
 
 async def test_notification_keeps_topic(bot, telegram, task_api):
     missing = f"{task_api.base_url}/img/missing.png"
-    [album] = plan_albums([finished_task([missing])])
+    [album] = plan_albums(ENGLISH, [finished_task([missing])])
 
     result = await bot.services.delivery.send_album(Destination(FORUM_ID, 42), album)
 
@@ -416,7 +419,7 @@ async def test_timed_out_send_not_repeated(bot, telegram, task_api, caplog, meth
 @pytest.mark.bot_settings(telegram_timeout_seconds=0.5)
 async def test_timed_out_album_reported_unknown(bot, telegram, task_api):
     urls = [task_api.add_image(f"img/{n}.png", png_bytes(color=(n, 0, 0))) for n in range(3)]
-    [album] = plan_albums([finished_task(urls)])
+    [album] = plan_albums(ENGLISH, [finished_task(urls)])
     telegram.add_stall(Stall("sendMediaGroup", seconds=5))
 
     result = await bot.services.delivery.send_album(Destination(ALICE), album)
@@ -432,7 +435,7 @@ async def test_timed_out_album_reported_unknown(bot, telegram, task_api):
 
 async def test_blocked_chat_raises_forbidden(bot, telegram, task_api):
     url = f"{task_api.base_url}/img/missing.png"
-    [album] = plan_albums([finished_task([url])])
+    [album] = plan_albums(ENGLISH, [finished_task([url])])
     telegram.blocked_chats.add(ALICE)
 
     with pytest.raises(Forbidden, match="blocked"):
@@ -443,7 +446,7 @@ async def test_blocked_chat_raises_forbidden(bot, telegram, task_api):
 
 async def test_migrated_chat_raises_chat_migrated(bot, telegram, task_api):
     url = task_api.add_image("img/ok.png", png_bytes())
-    [album] = plan_albums([finished_task([url])])
+    [album] = plan_albums(ENGLISH, [finished_task([url])])
     telegram.migrated_chats[-4001] = -1001234567890
 
     with pytest.raises(ChatMigrated) as raised:
@@ -454,7 +457,7 @@ async def test_migrated_chat_raises_chat_migrated(bot, telegram, task_api):
 
 async def test_flood_wait_waited_out_by_rate_limiter(bot, telegram, task_api):
     url = task_api.add_image("img/ok.png", png_bytes())
-    [album] = plan_albums([finished_task([url])])
+    [album] = plan_albums(ENGLISH, [finished_task([url])])
     telegram.add_fault(
         Fault("sendPhoto", 429, "Too Many Requests: retry after 1", {"retry_after": 1})
     )
@@ -470,7 +473,7 @@ async def test_flood_wait_waited_out_by_rate_limiter(bot, telegram, task_api):
 
 async def test_closed_topic_raises_unchanged(bot, telegram, task_api):
     url = task_api.add_image("img/ok.png", png_bytes())
-    [album] = plan_albums([finished_task([url])])
+    [album] = plan_albums(ENGLISH, [finished_task([url])])
     telegram.add_fault(Fault("sendPhoto", 400, "Bad Request: TOPIC_CLOSED"))
 
     with pytest.raises(BadRequest, match="(?i)topic_closed"):

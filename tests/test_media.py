@@ -207,7 +207,7 @@ def prepared(**overrides: object) -> PreparedImage:
         (5_000_000, "image/png", prepared(), None),
         (5_000_001, "image/png", prepared(), "over the 5 MB Telegram downloads"),
         (1000, "application/octet-stream", prepared(), "sends it as application/octet-stream"),
-        (1000, "", prepared(), "sends it as no type"),
+        (1000, "", prepared(), "sends it without a type"),
         (1000, "image/webp", prepared(converted_from="WEBP"), "it is WEBP"),
         (1000, "image/png", prepared(photo_problem="too wide"), "too wide"),
     ],

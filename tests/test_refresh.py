@@ -8,6 +8,7 @@ import time
 import pytest
 
 from bot import storage
+from bot.i18n import translator
 from bot.limits import MAX_CALLBACK_DATA_BYTES
 from bot.watching import STOP_MESSAGE_PREFIX, stop_watching_markup, task_buttons
 from tests.fakes.task_api import ScriptedResponse
@@ -223,10 +224,11 @@ def test_every_button_data_within_limit():
     longest_task_id = "ffffffff-ffff-4fff-bfff-ffffffffffff"
     # Telegram's message ids are 64-bit integers at most.
     largest_message_id = 2**63 - 1
+    english = translator("en")
     markups = [
-        task_buttons(longest_task_id, watched=True),
-        task_buttons(longest_task_id, watched=False),
-        stop_watching_markup(STOP_MESSAGE_PREFIX + str(largest_message_id)),
+        task_buttons(english, longest_task_id, watched=True),
+        task_buttons(english, longest_task_id, watched=False),
+        stop_watching_markup(english, STOP_MESSAGE_PREFIX + str(largest_message_id)),
     ]
 
     data = [
@@ -243,4 +245,4 @@ def test_every_button_data_within_limit():
 
 def test_over_limit_data_raises():
     with pytest.raises(ValueError):
-        stop_watching_markup("unwatch:m:" + "9" * 60)
+        stop_watching_markup(translator("en"), "unwatch:m:" + "9" * 60)

@@ -15,6 +15,7 @@ from bot.api_errors import (
     TooManyRequestsError,
 )
 from bot.html_text import visible_length
+from bot.i18n import translator
 from bot.limits import MAX_CAPTION_LENGTH
 from bot.render import (
     album_caption,
@@ -33,6 +34,8 @@ from tests.fakes.telegram_html import parse_html
 
 ID_1 = "4d320ead-4af4-4a55-8f3e-f2afebdf4fd0"
 
+ENGLISH = translator("en")
+
 
 def finished_task(task_id: str, image_count: int, prompt: str = "a cat") -> Task:
     images = tuple(TaskImage(f"https://cdn.example/{task_id}/{n}.png") for n in range(image_count))
@@ -45,7 +48,7 @@ def finished_task(task_id: str, image_count: int, prompt: str = "a cat") -> Task
      (3660, "1 h 1 min"), (47 * 3600, "47 h"), (49 * 3600, "2 days")],
 )
 def test_format_age(seconds, text):
-    assert format_age(seconds) == text
+    assert format_age(ENGLISH, seconds) == text
 
 
 def test_caption_shows_prompt_exactly():
@@ -80,7 +83,7 @@ def test_caption_of_ten_tasks_fits_limit():
 def test_albums_hold_at_most_ten(image_counts, album_sizes):
     tasks = [finished_task(f"task-{n}", count) for n, count in enumerate(image_counts)]
 
-    albums = plan_albums(tasks)
+    albums = plan_albums(ENGLISH, tasks)
 
     assert [len(album.urls) for album in albums] == album_sizes
     all_urls = [url for album in albums for url in album.urls]
@@ -90,7 +93,7 @@ def test_albums_hold_at_most_ten(image_counts, album_sizes):
 def test_album_names_its_tasks():
     tasks = [finished_task("task-a", 4), finished_task("task-b", 4), finished_task("task-c", 4)]
 
-    albums = plan_albums(tasks)
+    albums = plan_albums(ENGLISH, tasks)
 
     assert albums[0].task_ids == ("task-a", "task-b", "task-c")
     assert albums[1].task_ids == ("task-c",)
@@ -100,19 +103,19 @@ def test_album_names_its_tasks():
 def test_pending_text_shows_age():
     task = Task(id=ID_1, state=TaskState.PENDING, prompt="a dog", created_at=1000.0)
 
-    text = parse_html(pending_text(task, now=1000.0 + 185))
+    text = parse_html(pending_text(ENGLISH, task, now=1000.0 + 185))
 
     assert text == f"⏳ Task {ID_1} is still running, started 3 min ago.\nPrompt: a dog"
 
 
 def test_invalid_id_text_names_value():
-    text = parse_html(invalid_id_text("<not-an-id>"))
+    text = parse_html(invalid_id_text(ENGLISH, "<not-an-id>"))
 
     assert text.startswith("⚠️ <not-an-id> is not a valid task id.")
 
 
 def test_invalid_id_text_cuts_long_value():
-    text = parse_html(invalid_id_text("x" * 10_000))
+    text = parse_html(invalid_id_text(ENGLISH, "x" * 10_000))
 
     assert len(text) < 200
 
@@ -124,7 +127,7 @@ def test_batch_summary_counts_each_state():
         "c": Task(id="c", state=TaskState.FAILED, error_message="boom"),
     }
 
-    text = parse_html(batch_summary_text(["a", "b", "c", "d"], tasks, ["zzz"], now=120.0))
+    text = parse_html(batch_summary_text(ENGLISH, ["a", "b", "c", "d"], tasks, ["zzz"], now=120.0))
 
     assert text.splitlines() == [
         "5 tasks: 1 finished, 1 running, 1 failed, 1 not found, 1 invalid",
@@ -150,18 +153,18 @@ def test_batch_summary_counts_each_state():
     ],
 )
 def test_api_error_text_per_kind(error, words):
-    assert words in api_error_text(error)
+    assert words in api_error_text(ENGLISH, error)
 
 
 def test_api_error_text_hides_trace_and_status():
-    text = api_error_text(ServerError("api_error", "fetch failed", 500, "trace-123"))
+    text = api_error_text(ENGLISH, ServerError("api_error", "fetch failed", 500, "trace-123"))
 
     assert "trace-123" not in text
     assert "500" not in text
 
 
 def test_help_lists_each_command_with_example():
-    text = parse_html(help_text(50))
+    text = parse_html(help_text(ENGLISH, 50))
 
     assert f"/task {ID_1}" in text
     assert "/batch 4d320ead" in text
@@ -173,21 +176,21 @@ def test_full_prompts_only_for_cut_prompts():
     short = finished_task("task-short", 1, "a cat")
     long = finished_task("task-long", 1, "a <dog> & " * 200)
 
-    text = full_prompts_text([short, long])
+    text = full_prompts_text(ENGLISH, [short, long])
 
     assert parse_html(text) == f"📝 Full prompt of task task-long:\n{long.prompt}"
     assert "<blockquote expandable>" in text
 
 
 def test_full_prompts_empty_when_caption_fits():
-    assert full_prompts_text([finished_task(ID_1, 1, "p" * 900)]) == ""
-    assert full_prompts_text([finished_task(ID_1, 1, "")]) == ""
+    assert full_prompts_text(ENGLISH, [finished_task(ID_1, 1, "p" * 900)]) == ""
+    assert full_prompts_text(ENGLISH, [finished_task(ID_1, 1, "")]) == ""
 
 
 def test_plan_albums_keeps_task_of_each_url():
     tasks = [finished_task("task-a", 3), finished_task("task-b", 9, "b" * 1200)]
 
-    first, second = plan_albums(tasks)
+    first, second = plan_albums(ENGLISH, tasks)
 
     assert first.url_task_ids == ("task-a",) * 3 + ("task-b",) * 7
     assert second.url_task_ids == ("task-b",) * 2
@@ -198,7 +201,7 @@ def test_plan_albums_keeps_task_of_each_url():
 def test_unsent_images_text_links_each_image():
     url = "https://cdn.example/a.png?x=1&y=<2>"
 
-    text = unsent_images_text([(url, "task-a", "it is not an image (text/html)")])
+    text = unsent_images_text(ENGLISH, [(url, "task-a", "it is not an image (text/html)")])
 
     assert '<a href="https://cdn.example/a.png?x=1&amp;y=&lt;2&gt;">' in text
     assert parse_html(text) == (
@@ -210,7 +213,7 @@ def test_unsent_images_text_links_each_image():
 def test_unsent_images_text_puts_caption_first():
     images = [("https://a/1.png", None, "HTTP 404"), ("https://a/2.png", "t", "HTTP 403")]
 
-    text = parse_html(unsent_images_text(images, caption="<b>cats</b>"))
+    text = parse_html(unsent_images_text(ENGLISH, images, caption="<b>cats</b>"))
 
     assert text.splitlines() == [
         "cats",

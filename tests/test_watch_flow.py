@@ -240,7 +240,7 @@ async def test_cap_reached_names_left_out(bot, telegram, task_api):
     await bot.command("/watch " + " ".join(ids), chat=GROUP)
 
     [reply] = texts_to(telegram, GROUP["id"])
-    assert "⚠️ 2 tasks not added, because this chat already watches 3 tasks, the maximum." in reply
+    assert "⚠️ 2 tasks not added, because this chat already watches the maximum number of tasks (3)." in reply
     assert reply.endswith(f"• {ids[3]}\n• {ids[4]}")
     assert await bot.services.store.count_open(GROUP["id"]) == 3
 
