@@ -1,4 +1,4 @@
-"""Who may change what a whole chat shares, such as its watch list or its language."""
+"""The check of who may change what a whole chat shares, such as its watch list or its language."""
 
 from __future__ import annotations
 

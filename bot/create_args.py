@@ -28,7 +28,7 @@ _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
 
 class ArgumentError(ValueError):
-    """An option or value the user typed is not valid; the message, a LazyText, names it and
+    """An option or value the user typed is not valid. The message, a LazyText, names it and
     the fix."""
 
 
@@ -86,7 +86,11 @@ def _set_option(arguments: CreateArguments, name: str, value: str, seen: set[str
     field_name = _OPTIONS.get(name.lower())
     if field_name is None:
         raise ArgumentError(
-            N_("Unknown option --{name}. The options are {options}.", name=name, options=OPTION_HELP)
+            N_(
+                "Unknown option --{name}. The options are {options}.",
+                name=name,
+                options=OPTION_HELP,
+            )
         )
     if field_name in seen:
         raise ArgumentError(N_("The option --{name} is given twice. Give it once.", name=name))
@@ -117,8 +121,13 @@ def _one_of(value: str, allowed: tuple[str, ...], invalid: LazyText) -> str:
 def _count(value: str) -> int:
     if not value.isdigit() or not MIN_COUNT <= int(value) <= MAX_COUNT:
         raise ArgumentError(
-            N_("{value!r} is not a valid number of images. Use a whole number from {min} to {max}.",
-               value=value, min=MIN_COUNT, max=MAX_COUNT)
+            N_(
+                "{value!r} is not a valid number of images. Use a whole number from {min} to "
+                "{max}.",
+                value=value,
+                min=MIN_COUNT,
+                max=MAX_COUNT,
+            )
         )
     return int(value)
 

@@ -21,7 +21,7 @@ _MAX_REDIRECTS = 5
 
 
 class DownloadError(Exception):
-    """Raised when an image could not be downloaded; the message, a LazyText, is the reason
+    """Raised when an image could not be downloaded. The message, a LazyText, is the reason
     for users."""
 
 
@@ -77,7 +77,10 @@ class ImageDownloader:
         async with self._http.stream("GET", url) as response:
             if response.status_code != httpx.codes.OK:
                 raise DownloadError(
-                    N_("the image server responded with HTTP {status}", status=response.status_code)
+                    N_(
+                        "the image server responded with HTTP {status}",
+                        status=response.status_code,
+                    )
                 )
 
             declared = response.headers.get("content-length", "")

@@ -23,7 +23,7 @@ _SHRINK_STEPS = ((90, 1.0), (85, 0.75), (80, 0.5), (75, 0.35))
 
 
 class EditImageError(ValueError):
-    """The image cannot be sent to the API; the message, a LazyText, is the reason for users."""
+    """The image cannot be sent to the API. The message, a LazyText, is the reason for users."""
 
 
 def replied_image_file_id(message: Message) -> str | None:

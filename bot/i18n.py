@@ -46,7 +46,7 @@ class Translator:
         return self._translations.ngettext(singular, plural, n)
 
     def localize(self, text: str) -> str:
-        """Return a LazyText in this language; any other string is returned unchanged."""
+        """Return a LazyText translated into this language, and any other string unchanged."""
         if not isinstance(text, LazyText):
             return text
         values = {name: self.localize(value) if isinstance(value, str) else value
@@ -92,7 +92,7 @@ def translator(language: str) -> Translator:
         raise ValueError(f"unsupported language {language!r}; supported: {SUPPORTED_LANGUAGES}")
     if language == SOURCE_LANGUAGE:
         return Translator(language, gettext.NullTranslations())
-    return Translator(language, _compile(read_catalogue(language)))
+    return Translator(language, compile_catalogue(read_catalogue(language)))
 
 
 def catalogue_resource(language: str) -> resources.abc.Traversable:
@@ -132,7 +132,7 @@ def resolve_language(*candidates: str | None) -> str:
     return SOURCE_LANGUAGE
 
 
-def _compile(catalog: Catalog) -> gettext.GNUTranslations:
+def compile_catalogue(catalog: Catalog) -> gettext.GNUTranslations:
     """Compile a catalogue in memory, leaving out fuzzy and incomplete translations, so that
     users see the English text instead of a guess or an empty message."""
     for message in list(catalog):

@@ -23,8 +23,8 @@ from bot.services import services_of
 
 logger = logging.getLogger(__name__)
 
-# The argument of /lang that forgets the chat's choice, so that each sender's Telegram
-# language counts again.
+# The argument of /lang that clears the chat's choice, so that each sender's Telegram
+# language decides again.
 AUTO = "auto"
 
 

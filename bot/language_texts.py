@@ -9,8 +9,8 @@ from bot.render import echo, language_choices
 def language_status_text(t: Translator, chosen: str | None, *, in_group: bool) -> str:
     """Return the reply to /lang alone: the chat's language and how to change it.
 
-    `chosen` is the language the chat chose with /lang, or None when it follows each
-    sender's Telegram language, which `t` is then in.
+    `chosen` is the language the chat chose with /lang, or None when the chat follows each
+    sender's Telegram language. In that case `t` is the sender's language.
     """
     if chosen is None:
         status = t.gettext(
@@ -58,6 +58,8 @@ def language_admins_only_text(t: Translator) -> str:
 
 
 def _choice_lines(t: Translator) -> list[str]:
-    lines = [f"/lang {code}: {name}" for code, name in LANGUAGE_NAMES.items()]
+    # Translators: a line of the /lang choices: a language code and the language's own name.
+    choice = t.gettext("/lang {code}: {name}")
+    lines = [choice.format(code=code, name=name) for code, name in LANGUAGE_NAMES.items()]
     lines.append(t.gettext("/lang auto: the language of each person's Telegram app"))
     return lines

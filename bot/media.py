@@ -27,7 +27,7 @@ _MAX_FILENAME_STEM = 64
 
 
 class NotAnImageError(ValueError):
-    """Raised when bytes are not an image that Pillow can read; the message, a LazyText, is
+    """Raised when bytes are not an image that Pillow can read. The message, a LazyText, is
     the reason."""
 
 

@@ -18,9 +18,9 @@ async def register_command_menus(bot: Bot, max_batch_ids: int, create_enabled: b
     supported language.
 
     Every command works in both kinds of chat, so both menus list the same commands. The
-    English menu has no language code, so Telegram shows it to users of every language
-    without a menu of its own; the others are set for their language code. A failure is
-    logged and the bot starts anyway, because the commands work without a menu.
+    English menu is set without a language code, so Telegram shows it to users of every
+    language that has no menu of its own. Each other menu is set for its language code. A
+    failure is logged and the bot starts anyway, because the commands work without a menu.
     """
     for language in SUPPORTED_LANGUAGES:
         t = translator(language)

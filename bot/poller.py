@@ -377,7 +377,8 @@ class Poller:
     async def _translator_for(self, chat_id: int, watch: Watch) -> Translator:
         """Return the translator of the chat's language chosen with /lang, else of the language
         the watch was added in. A notification has no sender whose language could count."""
-        return translator(resolve_language(await self._store.chat_language(chat_id), watch.language))
+        chosen = await self._store.chat_language(chat_id)
+        return translator(resolve_language(chosen, watch.language))
 
     async def _move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         moved = await self._store.migrate_chat(old_chat_id, new_chat_id)

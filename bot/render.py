@@ -475,7 +475,7 @@ def unsent_images_text(
 ) -> str:
     """Return a text that links each image Telegram did not take, with the reason.
 
-    `images` holds (URL, task id or None, reason) triples, and a reason may be a LazyText.
+    `images` contains (URL, task id or None, reason) triples, and a reason may be a LazyText.
     `caption` is the album's caption, given when no message of the album carried it, and
     goes first.
     """
@@ -540,7 +540,7 @@ def _failure_reason(t: Translator, task: Task) -> str:
 
 
 def _age_of(t: Translator, task: Task, now: float) -> str:
-    """Return how long ago a task started, or "" when the API did not say."""
+    """Return how long ago a task started, or "" when the API returned no start time."""
     if task.created_at is None:
         return ""
     return format_age(t, now - task.created_at)

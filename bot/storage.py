@@ -87,7 +87,7 @@ class Watch:
     misses: int
     failed_deliveries: int
     notified_at: float | None
-    # The language of the chat when the watch was added; None for watches from before the
+    # The language of the command that added the watch; None for watches added before the
     # bot recorded it.
     language: str | None = None
 

@@ -207,3 +207,80 @@ async def test_remove_by_source_message(store):
 
     assert sorted(await store.remove_by_source(CHAT, 55)) == [ID_A, ID_B]
     assert await store.remove_by_source(CHAT, 55) == []
+
+
+# Chat languages -------------------------------------------------------------------------------
+
+
+async def test_chat_language_set_and_forgotten(store):
+    assert await store.chat_language(CHAT) is None
+
+    await store.set_chat_language(CHAT, "zh", now=100.0)
+    await store.set_chat_language(CHAT, "en", now=200.0)
+    chosen = await store.chat_language(CHAT)
+    await store.set_chat_language(CHAT, None, now=300.0)
+
+    assert chosen == "en"
+    assert await store.chat_language(CHAT) is None
+    assert await store.chat_language(OTHER_CHAT) is None
+
+
+async def test_chat_language_survives_reopen(tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    first = await WatchStore.open(path)
+    await first.set_chat_language(CHAT, "zh", now=100.0)
+    await first.close()
+
+    second = await WatchStore.open(path)
+    chosen = await second.chat_language(CHAT)
+    await second.close()
+
+    assert chosen == "zh"
+
+
+async def test_watch_records_its_language(store):
+    await store.add_watches(CHAT, None, [ID_A], added_by=7, now=100.0, limit=100, language="zh")
+    await store.add_watches(CHAT, None, [ID_B], added_by=7, now=100.0, limit=100)
+
+    watches = await store.open_watches_of_chat(CHAT)
+
+    assert [(watch.task_id, watch.language) for watch in watches] == [(ID_A, "zh"), (ID_B, None)]
+
+
+async def test_migrated_group_keeps_language(store):
+    await store.set_chat_language(CHAT, "zh", now=100.0)
+
+    await store.migrate_chat(CHAT, OTHER_CHAT)
+
+    assert await store.chat_language(OTHER_CHAT) == "zh"
+    assert await store.chat_language(CHAT) is None
+
+
+async def test_migrated_group_keeps_supergroup_language(store):
+    await store.set_chat_language(CHAT, "zh", now=100.0)
+    await store.set_chat_language(OTHER_CHAT, "en", now=200.0)
+
+    await store.migrate_chat(CHAT, OTHER_CHAT)
+
+    assert await store.chat_language(OTHER_CHAT) == "en"
+    assert await store.chat_language(CHAT) is None
+
+
+async def test_upgrade_from_version_2_keeps_watches(tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    with sqlite3.connect(path) as connection:
+        for script in MIGRATIONS[:2]:
+            connection.executescript(script)
+        connection.execute(
+            "INSERT INTO watches (chat_id, task_id, added_by, added_at) VALUES (?, ?, 7, 100.0)",
+            (CHAT, ID_A),
+        )
+        connection.execute("PRAGMA user_version = 2")
+
+    store = await WatchStore.open(path)
+    version = await store.schema_version()
+    watches = await store.open_watches_of_chat(CHAT)
+    await store.close()
+
+    assert version == 3
+    assert [(watch.task_id, watch.language) for watch in watches] == [(ID_A, None)]

@@ -12,8 +12,15 @@ ALICE = 1111
 BOB = 2222
 
 
-def user(user_id: int, first_name: str = "Tester") -> dict[str, Any]:
-    return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+def user(
+    user_id: int, first_name: str = "Tester", *, language_code: str | None = "en"
+) -> dict[str, Any]:
+    """Return a user object. `language_code` is the IETF tag of the user's Telegram app, and
+    None leaves the field out, as Telegram does when the app did not report it."""
+    body: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if language_code is not None:
+        body["language_code"] = language_code
+    return body
 
 
 def private_chat(user_id: int = ALICE) -> dict[str, Any]:
@@ -38,6 +45,7 @@ def message(
     from_user: int = ALICE,
     thread_id: int | None = None,
     message_id: int | None = None,
+    language_code: str | None = "en",
 ) -> dict[str, Any]:
     """Return a message object; a leading /command gets its bot_command entity."""
     chat = chat or private_chat(from_user)
@@ -45,7 +53,7 @@ def message(
         "message_id": message_id if message_id is not None else next(_message_ids),
         "date": int(time.time()),
         "chat": chat,
-        "from": user(from_user),
+        "from": user(from_user, language_code=language_code),
         "text": text,
     }
     if text.startswith("/"):
