@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import LANGUAGE_NAMES, Translator
-from bot.render import echo, language_choices
+from bot.render import echo
 
 
 def language_status_text(t: Translator, chosen: str | None, *, in_group: bool) -> str:
@@ -42,15 +42,8 @@ def language_auto_text(t: Translator) -> str:
 
 
 def unknown_language_text(t: Translator, value: str) -> str:
-    return "\n".join(
-        [
-            t.gettext(
-                "⚠️ <code>{value}</code> is not a language this bot speaks. Choose one of: "
-                "{choices}."
-            ).format(value=echo(value), choices=language_choices(t)),
-            *_choice_lines(t),
-        ]
-    )
+    first = t.gettext("⚠️ <code>{value}</code> is not a language this bot speaks. Send one of:")
+    return "\n".join([first.format(value=echo(value)), *_choice_lines(t)])
 
 
 def language_admins_only_text(t: Translator) -> str:

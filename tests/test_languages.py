@@ -153,7 +153,7 @@ async def test_unknown_language_named(bot, telegram):
     await bot.command("/lang fr")
 
     assert last_text(telegram).splitlines() == [
-        "⚠️ fr is not a language this bot speaks. Choose one of: en (English), zh (简体中文).",
+        "⚠️ fr is not a language this bot speaks. Send one of:",
         "/lang en: English",
         "/lang zh: 简体中文",
         "/lang auto: the language of each person's Telegram app",
