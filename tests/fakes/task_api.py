@@ -30,6 +30,8 @@ class ApiCall:
     ids: list[str]
     authorization: str | None
     at: float
+    # time.monotonic() when the fake had its response ready, latency included.
+    responded_at: float | None = None
 
 
 @dataclass
@@ -134,10 +136,18 @@ class FakeTaskApi:
         ids = payload.get("ids") or ([payload["id"]] if payload.get("id") else [])
         authorization = request.headers.get("authorization")
 
+        call = ApiCall(action, list(ids), authorization, time.monotonic())
         async with self._changed:
-            self.calls.append(ApiCall(action, list(ids), authorization, time.monotonic()))
+            self.calls.append(call)
             self._changed.notify_all()
 
+        response = await self._respond_to_tasks(action, ids, authorization)
+        call.responded_at = time.monotonic()
+        return response
+
+    async def _respond_to_tasks(
+        self, action: str | None, ids: list[str], authorization: str | None
+    ) -> web.Response:
         if self.latency:
             await asyncio.sleep(self.latency)
 
