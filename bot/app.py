@@ -127,6 +127,7 @@ async def _start_services(application: Application) -> None:
         settings.acedata_api_base_url,
         settings.acedata_api_token.get_secret_value(),
         chunk_size=settings.api_chunk_size,
+        concurrent_calls=settings.api_concurrent_calls,
         max_attempts=settings.api_max_attempts,
         max_retry_wait=settings.api_retry_max_wait_seconds,
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
 import random
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -52,6 +54,7 @@ class TaskClient:
         token: str,
         *,
         chunk_size: int = 50,
+        concurrent_calls: int = 1,
         max_attempts: int = 3,
         max_retry_wait: float = 8.0,
     ) -> None:
@@ -62,6 +65,7 @@ class TaskClient:
             "accept": "application/json",
         }
         self.chunk_size = chunk_size
+        self.concurrent_calls = max(1, concurrent_calls)
         self._max_attempts = max_attempts
         self._max_retry_wait = max_retry_wait
         self.health = ApiHealth()
@@ -86,13 +90,27 @@ class TaskClient:
     async def iter_batches(
         self, task_ids: Sequence[str]
     ) -> AsyncIterator[tuple[list[str], dict[str, Task]]]:
-        """Yield each chunk of `task_ids` with its known tasks, as soon as its call returns.
+        """Yield each chunk of `task_ids` with its known tasks, in order, as its call returns.
 
-        Ids the API does not know are missing from the chunk's dict, as they are missing
-        from the API's `items`.
+        Up to `concurrent_calls` calls run at once, so that a cycle over many chunks waits
+        for the API's round trip once per that many chunks. Ids the API does not know are
+        missing from the chunk's dict, as they are missing from the API's `items`. When a
+        call fails, or the caller stops early, the calls still running are cancelled.
         """
-        for chunk in _chunks(task_ids, self.chunk_size):
-            yield chunk, await self._retrieve_chunk(chunk)
+        running: deque[tuple[list[str], asyncio.Task[dict[str, Task]]]] = deque()
+        try:
+            for chunk in _chunks(task_ids, self.chunk_size):
+                running.append((chunk, asyncio.create_task(self._retrieve_chunk(chunk))))
+                if len(running) >= self.concurrent_calls:
+                    done_chunk, call = running.popleft()
+                    yield done_chunk, await call
+            while running:
+                done_chunk, call = running.popleft()
+                yield done_chunk, await call
+        finally:
+            for _, call in running:
+                call.cancel()
+            await asyncio.gather(*(call for _, call in running), return_exceptions=True)
 
     async def _retrieve_chunk(self, chunk: list[str]) -> dict[str, Task]:
         with self._tracked():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -178,10 +179,11 @@ class Poller:
 
         try:
             async for task_ids in self._store.iter_open_task_ids(_TASK_ID_PAGE_SIZE):
-                async for chunk, tasks in self._tasks.iter_batches(task_ids):
-                    await self._handle_chunk(chunk, tasks, now)
-                    if self._stopping:
-                        return
+                async with contextlib.aclosing(self._tasks.iter_batches(task_ids)) as batches:
+                    async for chunk, tasks in batches:
+                        await self._handle_chunk(chunk, tasks, now)
+                        if self._stopping:
+                            return
         except TaskApiError as error:
             self._back_off(error)
             return
@@ -215,29 +217,40 @@ class Poller:
         )
 
     async def _handle_chunk(self, chunk: Sequence[str], tasks: dict[str, Task], now: float) -> None:
+        # Each finished task, or None for a task the API left out too many polls in a row.
+        finished: dict[str, Task | None] = {}
+
         missing = [task_id for task_id in chunk if task_id not in tasks]
         if missing:
             misses = await self._store.record_misses(missing)
             for task_id, count in misses.items():
                 if count >= MISSES_BEFORE_NOT_FOUND:
-                    await self._notify_task(task_id, None, now)
+                    finished[task_id] = None
 
         running = [task.id for task in tasks.values() if task.state is TaskState.PENDING]
         if running:
             await self._store.reset_misses(running)
 
         for task in tasks.values():
-            if not task.state.is_final:
-                continue
-            self.stats.finished += 1
-            try:
-                await self._notify_task(task.id, task, now)
-            except Exception:
-                logger.exception("Notifying the chats of task %s failed; going on", task.id)
+            if task.state.is_final:
+                self.stats.finished += 1
+                finished[task.id] = task
 
-    async def _notify_task(self, task_id: str, task: Task | None, now: float) -> None:
-        """Notify every chat watching the task, chats in parallel, each chat in order."""
-        watches = await self._store.open_watches_of_task(task_id)
+        if finished:
+            try:
+                await self._notify_tasks(finished, now)
+            except Exception:
+                logger.exception(
+                    "Notifying the chats of tasks %s failed; going on", ", ".join(finished)
+                )
+
+    async def _notify_tasks(self, finished: dict[str, Task | None], now: float) -> None:
+        """Notify every chat watching these tasks: chats in parallel, each chat in order.
+
+        A burst of finished tasks then fills Telegram's rate limit, instead of waiting for
+        one send's round trip after another.
+        """
+        watches = await self._store.open_watches_of_tasks(list(finished))
         by_chat: dict[int, list[Watch]] = defaultdict(list)
         for watch in watches:
             by_chat[watch.chat_id].append(watch)
@@ -247,19 +260,23 @@ class Poller:
         async def notify_chat(chat_watches: list[Watch]) -> None:
             async with semaphore:
                 for watch in chat_watches:
-                    await self._notify_watch(watch, task_id, task, now)
+                    task = finished[watch.task_id]
+                    if not await self._notify_watch(watch, watch.task_id, task, now):
+                        return
 
         results = await asyncio.gather(
             *(notify_chat(chat_watches) for chat_watches in by_chat.values()),
             return_exceptions=True,
         )
-        for chat_id, result in zip(by_chat, results, strict=True):
+        for (chat_id, chat_watches), result in zip(by_chat.items(), results, strict=True):
             if isinstance(result, Exception):
                 logger.error(
-                    "Notifying chat %s of task %s failed", chat_id, task_id, exc_info=result
+                    "Notifying chat %s of tasks %s failed; going on", chat_id,
+                    ", ".join(watch.task_id for watch in chat_watches), exc_info=result,
                 )
 
-    async def _notify_watch(self, watch: Watch, task_id: str, task: Task | None, now: float) -> None:
+    async def _notify_watch(self, watch: Watch, task_id: str, task: Task | None, now: float) -> bool:
+        """Notify one watch's chat and close the watch; return False if the chat is gone."""
         state = _closed_state(task)
         destination = Destination(watch.chat_id, watch.thread_id)
         try:
@@ -270,20 +287,20 @@ class Poller:
                 "Chat %s no longer accepts messages (%s): dropped its %d watches",
                 watch.chat_id, error, dropped,
             )
-            return
+            return False
         except ChatMigrated as error:
             await self._move_chat(watch.chat_id, error.new_chat_id)
             moved = Destination(error.new_chat_id, watch.thread_id)
             if not await self._try_send(moved, watch, task_id, task, now):
-                return
+                return True
         except BadRequest as error:
             if destination.thread_id is None or not _is_topic_gone(error):
                 await self._record_failure(watch, task_id, error)
-                return
+                return True
             logger.info("Topic %s of chat %s is gone; notifying the chat itself",
                         watch.thread_id, watch.chat_id)
             if not await self._try_send(Destination(watch.chat_id), watch, task_id, task, now):
-                return
+                return True
         except TimedOut as error:
             # Telegram may have delivered the message. Sending it again could show the chat
             # the same images twice, so the watch is closed as notified.
@@ -296,13 +313,14 @@ class Poller:
                 "Notification of task %s to chat %s hit the flood limit (%s); retrying next poll",
                 task_id, watch.chat_id, error,
             )
-            return
+            return True
         except TelegramError as error:
             await self._record_failure(watch, task_id, error)
-            return
+            return True
 
         if await self._store.close_watch(watch.id, state, self._clock()):
             self.stats.delivered += 1
+        return True
 
     async def _try_send(
         self, destination: Destination, watch: Watch, task_id: str, task: Task | None, now: float
