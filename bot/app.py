@@ -132,7 +132,11 @@ async def _start_services(application: Application) -> None:
     settings: Settings = application.bot_data["settings"]
     store = await WatchStore.open(settings.database_path)
     http, api = new_acedata_api(settings)
-    tasks = TaskClient(api, chunk_size=settings.api_chunk_size)
+    tasks = TaskClient(
+        api,
+        chunk_size=settings.api_chunk_size,
+        concurrent_calls=settings.api_concurrent_calls,
+    )
     downloads = new_download_client()
     delivery = Delivery(application.bot, ImageDownloader(downloads))
     poller = Poller(

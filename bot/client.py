@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
@@ -23,9 +25,10 @@ class TaskClient:
     Every call is idempotent, so transient failures are retried as AceDataHttp describes.
     """
 
-    def __init__(self, api: AceDataHttp, *, chunk_size: int = 50) -> None:
+    def __init__(self, api: AceDataHttp, *, chunk_size: int = 50, concurrent_calls: int = 1) -> None:
         self._api = api
         self.chunk_size = chunk_size
+        self.concurrent_calls = max(1, concurrent_calls)
 
     @property
     def health(self) -> ApiHealth:
@@ -51,13 +54,27 @@ class TaskClient:
     async def iter_batches(
         self, task_ids: Sequence[str]
     ) -> AsyncIterator[tuple[list[str], dict[str, Task]]]:
-        """Yield each chunk of `task_ids` with its known tasks, as soon as its call returns.
+        """Yield each chunk of `task_ids` with its known tasks, in order, as its call returns.
 
-        Ids the API does not know are missing from the chunk's dict, as they are missing
-        from the API's `items`.
+        Up to `concurrent_calls` calls run at once, so that a cycle over many chunks waits
+        for the API's round trip once per that many chunks. Ids the API does not know are
+        missing from the chunk's dict, as they are missing from the API's `items`. When a
+        call fails, or the caller stops early, the calls still running are cancelled.
         """
-        for chunk in _chunks(task_ids, self.chunk_size):
-            yield chunk, await self._retrieve_chunk(chunk)
+        running: deque[tuple[list[str], asyncio.Task[dict[str, Task]]]] = deque()
+        try:
+            for chunk in _chunks(task_ids, self.chunk_size):
+                running.append((chunk, asyncio.create_task(self._retrieve_chunk(chunk))))
+                if len(running) >= self.concurrent_calls:
+                    done_chunk, call = running.popleft()
+                    yield done_chunk, await call
+            while running:
+                done_chunk, call = running.popleft()
+                yield done_chunk, await call
+        finally:
+            for _, call in running:
+                call.cancel()
+            await asyncio.gather(*(call for _, call in running), return_exceptions=True)
 
     async def _retrieve_chunk(self, chunk: list[str]) -> dict[str, Task]:
         with self._api.tracked():

@@ -47,4 +47,7 @@ def new_task_client(
 ) -> tuple[httpx.AsyncClient, TaskClient]:
     """Return a TaskClient and the httpx client it uses, which the caller must close."""
     http, api = new_acedata_api(settings, max_attempts=max_attempts)
-    return http, TaskClient(api, chunk_size=settings.api_chunk_size)
+    tasks = TaskClient(
+        api, chunk_size=settings.api_chunk_size, concurrent_calls=settings.api_concurrent_calls
+    )
+    return http, tasks

@@ -81,6 +81,12 @@ def split_html(markup: str, max_length: int = MAX_TEXT_LENGTH) -> list[str]:
     the end of one chunk and opened again at the start of the next.
     """
     chunks: list[str] = []
+    # Tags count for nothing and an entity for less than its own length, so markup no longer
+    # than the limit fits in one message, and the walk through its characters is skipped.
+    if utf16_length(markup) <= max_length:
+        _append_chunk(chunks, markup)
+        return chunks
+
     current: list[str] = []
     length = 0
     open_tags: list[tuple[str, str]] = []
@@ -122,9 +128,12 @@ def _append_chunk(chunks: list[str], chunk: str) -> None:
 
 
 def _weight(token: str) -> int:
-    if token.startswith("<") and len(token) > 1:
+    if len(token) == 1:
+        # A character outside the Basic Multilingual Plane takes two UTF-16 code units.
+        return 2 if ord(token) > 0xFFFF else 1
+    if token.startswith("<"):
         return 0
-    if token.startswith("&") and len(token) > 1:
+    if token.startswith("&"):
         return utf16_length(html.unescape(token))
     return utf16_length(token)
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError, TimedOut
@@ -181,10 +182,11 @@ class Poller:
 
         try:
             async for task_ids in self._store.iter_open_task_ids(_TASK_ID_PAGE_SIZE):
-                async for chunk, tasks in self._tasks.iter_batches(task_ids):
-                    await self._handle_chunk(chunk, tasks, now)
-                    if self._stopping:
-                        return
+                async with contextlib.aclosing(self._tasks.iter_batches(task_ids)) as batches:
+                    async for chunk, tasks in batches:
+                        await self._handle_chunk(chunk, tasks, now)
+                        if self._stopping:
+                            return
         except TaskApiError as error:
             self._back_off(error)
             return
@@ -218,25 +220,36 @@ class Poller:
         )
 
     async def _handle_chunk(self, chunk: Sequence[str], tasks: dict[str, Task], now: float) -> None:
+        # Each finished task, or None for a task the API left out too many polls in a row.
+        finished: dict[str, Task | None] = {}
+
         missing = [task_id for task_id in chunk if task_id not in tasks]
         if missing:
             misses = await self._store.record_misses(missing)
             for task_id, count in misses.items():
                 if count >= MISSES_BEFORE_NOT_FOUND:
-                    await self._notify_task(task_id, None, now)
+                    finished[task_id] = None
 
         running = [task.id for task in tasks.values() if task.state is TaskState.PENDING]
         if running:
             await self._store.reset_misses(running)
 
         for task in tasks.values():
-            if not task.state.is_final:
-                continue
-            self.stats.finished += 1
+            if task.state.is_final:
+                self.stats.finished += 1
+                finished[task.id] = task
+
+        if finished:
             try:
-                await self._notify_task(task.id, task, now)
+                await self._notify_tasks(finished, now)
             except Exception:
-                logger.exception("Notifying the chats of task %s failed; going on", task.id)
+                logger.exception(
+                    "Notifying the chats of tasks %s failed; going on", ", ".join(finished)
+                )
+
+    async def notify_finished(self, task: Task) -> None:
+        """Notify every chat watching a finished task now, as a poll cycle would."""
+        await self._notify_tasks({task.id: task}, self._clock())
 
     async def check_now(self, task_id: str) -> None:
         """Retrieve one watched task at once, such as when the images API reports it done,
@@ -254,28 +267,45 @@ class Poller:
         if task is None or not task.state.is_final:
             logger.debug("Task %s is not finished yet in the API; the next poll retries", task_id)
             return
-        await self._notify_task(task_id, task, self._clock())
+        await self.notify_finished(task)
 
-    async def _notify_task(self, task_id: str, task: Task | None, now: float) -> None:
-        """Notify every chat watching the task, chats in parallel, each chat in order.
+    async def _notify_tasks(self, finished: dict[str, Task | None], now: float) -> None:
+        """Notify every chat watching these tasks: chats in parallel, each chat in order.
 
-        One task's notifications run under its own lock, so a poll cycle and check_now that
-        meet on a task send each notification once: the second finds the watches closed.
+        A burst of finished tasks then fills Telegram's rate limit, instead of waiting for
+        one send's round trip after another. The tasks' locks are held throughout, so that a
+        poll cycle and check_now that meet on a task send each notification once: the second
+        finds the watches closed.
         """
-        lock, users = self._task_locks.get(task_id, (asyncio.Lock(), 0))
-        self._task_locks[task_id] = (lock, users + 1)
-        try:
-            async with lock:
-                await self._notify_open_watches(task_id, task, now)
-        finally:
-            lock, users = self._task_locks[task_id]
-            if users == 1:
-                del self._task_locks[task_id]
-            else:
-                self._task_locks[task_id] = (lock, users - 1)
+        async with self.locked_tasks(sorted(finished)):
+            await self._notify_open_watches(finished, now)
 
-    async def _notify_open_watches(self, task_id: str, task: Task | None, now: float) -> None:
-        watches = await self._store.open_watches_of_task(task_id)
+    @contextlib.asynccontextmanager
+    async def locked_tasks(self, task_ids: list[str]) -> AsyncIterator[None]:
+        """Hold the notification lock of each task, for code that sends a task's result
+        outside a poll cycle. Locks are taken in sorted order, so two holders never wait on
+        each other."""
+        task_ids = sorted(task_ids)
+        locks = []
+        for task_id in task_ids:
+            lock, users = self._task_locks.get(task_id, (asyncio.Lock(), 0))
+            self._task_locks[task_id] = (lock, users + 1)
+            locks.append(lock)
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                for lock in locks:
+                    await stack.enter_async_context(lock)
+                yield
+        finally:
+            for task_id in task_ids:
+                lock, users = self._task_locks[task_id]
+                if users == 1:
+                    del self._task_locks[task_id]
+                else:
+                    self._task_locks[task_id] = (lock, users - 1)
+
+    async def _notify_open_watches(self, finished: dict[str, Task | None], now: float) -> None:
+        watches = await self._store.open_watches_of_tasks(list(finished))
         by_chat: dict[int, list[Watch]] = defaultdict(list)
         for watch in watches:
             by_chat[watch.chat_id].append(watch)
@@ -285,19 +315,23 @@ class Poller:
         async def notify_chat(chat_watches: list[Watch]) -> None:
             async with semaphore:
                 for watch in chat_watches:
-                    await self._notify_watch(watch, task_id, task, now)
+                    task = finished[watch.task_id]
+                    if not await self._notify_watch(watch, watch.task_id, task, now):
+                        return
 
         results = await asyncio.gather(
             *(notify_chat(chat_watches) for chat_watches in by_chat.values()),
             return_exceptions=True,
         )
-        for chat_id, result in zip(by_chat, results, strict=True):
+        for (chat_id, chat_watches), result in zip(by_chat.items(), results, strict=True):
             if isinstance(result, Exception):
                 logger.error(
-                    "Notifying chat %s of task %s failed", chat_id, task_id, exc_info=result
+                    "Notifying chat %s of tasks %s failed; going on", chat_id,
+                    ", ".join(watch.task_id for watch in chat_watches), exc_info=result,
                 )
 
-    async def _notify_watch(self, watch: Watch, task_id: str, task: Task | None, now: float) -> None:
+    async def _notify_watch(self, watch: Watch, task_id: str, task: Task | None, now: float) -> bool:
+        """Notify one watch's chat and close the watch; return False if the chat is gone."""
         state = _closed_state(task)
         destination = Destination(watch.chat_id, watch.thread_id)
         try:
@@ -308,20 +342,20 @@ class Poller:
                 "Chat %s no longer accepts messages (%s): dropped its %d watches",
                 watch.chat_id, error, dropped,
             )
-            return
+            return False
         except ChatMigrated as error:
             await self._move_chat(watch.chat_id, error.new_chat_id)
             moved = Destination(error.new_chat_id, watch.thread_id)
             if not await self._try_send(moved, watch, task_id, task, now):
-                return
+                return True
         except BadRequest as error:
             if destination.thread_id is None or not _is_topic_gone(error):
                 await self._record_failure(watch, task_id, error)
-                return
+                return True
             logger.info("Topic %s of chat %s is gone; notifying the chat itself",
                         watch.thread_id, watch.chat_id)
             if not await self._try_send(Destination(watch.chat_id), watch, task_id, task, now):
-                return
+                return True
         except TimedOut as error:
             # Telegram may have delivered the message. Sending it again could show the chat
             # the same images twice, so the watch is closed as notified.
@@ -334,10 +368,10 @@ class Poller:
                 "Notification of task %s to chat %s hit the flood limit (%s); retrying next poll",
                 task_id, watch.chat_id, error,
             )
-            return
+            return True
         except TelegramError as error:
             await self._record_failure(watch, task_id, error)
-            return
+            return True
 
         if await self._store.close_watch(watch.id, state, self._clock()):
             self.stats.delivered += 1
@@ -348,6 +382,7 @@ class Poller:
                 )
             else:
                 logger.debug("Chat %s notified of task %s (%s)", watch.chat_id, task_id, state)
+        return True
 
     async def _try_send(
         self, destination: Destination, watch: Watch, task_id: str, task: Task | None, now: float

@@ -81,10 +81,22 @@ async def refresh_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _edit(context.bot, message, text, task_buttons(t, task_id, watched=watched))
         return
 
-    if task.state is TaskState.SUCCEEDED and task.images and not sent_earlier:
-        await send_images(services.delivery, destination, t, [task], reply_to=message.message_id)
+    # The poller notifies under the same lock, so a poll cycle at this moment waits, then
+    # finds the watch closed, and the result is sent once.
+    async with services.poller.locked_tasks([task_id]):
+        watch = await services.store.find_watch(destination.chat_id, destination.thread_id, task_id)
+        sent_earlier = _result_sent(watch)
+        if task.state is TaskState.SUCCEEDED and task.images and not sent_earlier:
+            await send_images(services.delivery, destination, t, [task], reply_to=message.message_id)
+        await _close_watch(services, watch, task)
     await _edit(context.bot, message, _final_text(t, task, sent_earlier=sent_earlier), None)
-    await _close_watch(services, watch, task)
+
+
+async def _close_watch(services: Services, watch: Watch | None, task: Task) -> None:
+    if watch is None or watch.notified_at is not None:
+        return
+    state = storage.SUCCEEDED if task.state is TaskState.SUCCEEDED else storage.FAILED
+    await services.store.close_watch(watch.id, state, time.time())
 
 
 def _destination_of(message: MaybeInaccessibleMessage) -> Destination:
@@ -108,13 +120,6 @@ def _final_text(t: Translator, task: Task, *, sent_earlier: bool) -> str:
     if not task.images:
         return no_images_text(t, task)
     return refreshed_finished_text(t, task, sent_earlier=sent_earlier)
-
-
-async def _close_watch(services: Services, watch: Watch | None, task: Task) -> None:
-    if watch is None or watch.notified_at is not None:
-        return
-    state = storage.SUCCEEDED if task.state is TaskState.SUCCEEDED else storage.FAILED
-    await services.store.close_watch(watch.id, state, time.time())
 
 
 async def _answer(query: CallbackQuery, text: str) -> None:

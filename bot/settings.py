@@ -133,6 +133,12 @@ class Settings(BaseSettings):
         le=1000,
         description="the maximum number of task ids sent in one retrieve_batch call, from 1 to 1000",
     )
+    api_concurrent_calls: int = Field(
+        4,
+        ge=1,
+        le=16,
+        description="the maximum number of retrieve_batch calls a poll cycle runs at once, from 1 to 16",
+    )
     api_max_attempts: int = Field(
         3,
         ge=1,

@@ -86,7 +86,8 @@ async def close_delivered_watches(services: Services, chat_id: int, tasks: Seque
 
     Without this, the poller would notify the chat of the same task a second time.
     """
-    now = time.time()
-    for task in tasks:
-        state = SUCCEEDED if task.state is TaskState.SUCCEEDED else FAILED
-        await services.store.close_watches_of_chat(chat_id, task.id, state, now)
+    states = {
+        task.id: SUCCEEDED if task.state is TaskState.SUCCEEDED else FAILED for task in tasks
+    }
+    if states:
+        await services.store.close_tasks_of_chat(chat_id, states, time.time())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -275,3 +276,50 @@ async def test_short_retry_after_waited(http, task_api):
     assert task is not None
     first, second = task_api.calls
     assert second.at - first.at >= 0.2
+
+
+def most_calls_at_once(task_api: FakeTaskApi) -> int:
+    """Return the largest number of calls the fake was working on at the same moment."""
+    events = [(call.at, 1) for call in task_api.calls]
+    events += [(call.responded_at, -1) for call in task_api.calls if call.responded_at]
+    running = most = 0
+    for _, change in sorted(events):
+        running += change
+        most = max(most, running)
+    return most
+
+
+async def test_batches_run_concurrently_in_order(http, task_api):
+    task_api.latency = 0.2
+    ids = [f"dddddddd-0000-4000-8000-{n:012d}" for n in range(12)]
+    for task_id in ids:
+        task_api.set_task({"id": task_id, "request": {"prompt": "p"}, "response": {}})
+    client = TaskClient(
+        AceDataHttp(http, task_api.base_url, API_TOKEN, max_attempts=1),
+        chunk_size=2,
+        concurrent_calls=3,
+    )
+
+    chunks = [chunk async for chunk, _ in client.iter_batches(ids)]
+
+    assert chunks == [ids[start : start + 2] for start in range(0, 12, 2)]
+    assert len(task_api.calls) == 6
+    assert most_calls_at_once(task_api) == 3
+
+
+async def test_failed_batch_cancels_the_rest(http, task_api):
+    task_api.latency = 0.2
+    ids = [f"dddddddd-0000-4000-8000-{n:012d}" for n in range(12)]
+    task_api.script(ScriptedResponse(status=400, body=error_body("bad_request")))
+    client = TaskClient(
+        AceDataHttp(http, task_api.base_url, API_TOKEN, max_attempts=1),
+        chunk_size=2,
+        concurrent_calls=3,
+    )
+
+    with pytest.raises(TaskApiError):
+        async for _ in client.iter_batches(ids):
+            pass
+    await asyncio.sleep(0.3)
+
+    assert len(task_api.calls) == 3

@@ -19,7 +19,7 @@ from tests.fakes.images import jpeg_bytes, png_bytes
 from tests.fakes.telegram_html import parse_html
 from tests.fakes.telegram_server import Fault, Stall
 from tests.fakes.updates import ALICE, supergroup_chat
-from tests.test_task_command import task_payload
+from tests.test_task_command import SLOW_API_SECONDS, task_payload
 
 ENGLISH = translator("en")
 
@@ -363,6 +363,7 @@ async def test_topic_gets_every_fallback(bot, telegram, task_api, png_15mb):
     missing = f"{task_api.base_url}/img/missing.png"
     add_task(task_api, [good, huge, missing], "a lighthouse " * 100)
     forum = supergroup_chat(FORUM_ID, forum=True)
+    task_api.latency = SLOW_API_SECONDS
 
     await bot.command(f"/task {TASK_ID}", chat=forum, thread_id=42)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 
@@ -246,3 +247,15 @@ def test_every_button_data_within_limit():
 def test_over_limit_data_raises():
     with pytest.raises(ValueError):
         stop_watching_markup(translator("en"), "unwatch:m:" + "9" * 60)
+
+
+async def test_refresh_and_poll_together_send_once(bot, telegram, task_api):
+    reply = await running_message(bot, telegram, task_api)
+    task_api.set_task(finished_task(TASK_ID))
+
+    await asyncio.gather(
+        bot.send(press(f"refresh:t:{TASK_ID}", reply)), bot.services.poller.run_cycle()
+    )
+    await bot.services.poller.run_cycle()
+
+    assert len(telegram.sent("sendPhoto")) == 1

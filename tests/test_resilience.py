@@ -304,3 +304,21 @@ async def test_stop_signal_during_cycle_exits_cleanly(tmp_path, telegram, task_a
     assert open_watches == [(TASK_ID,)]
     reopened = await WatchStore.open(tmp_path / "bot.sqlite3")
     await reopened.close()
+
+
+async def test_finished_tasks_notified_in_parallel(bot, telegram, task_api):
+    chats = [7100 + n for n in range(6)]
+    task_ids = [f"eeeeeeee-0000-4000-8000-{n:012d}" for n in range(6)]
+    for chat_id, task_id in zip(chats, task_ids, strict=True):
+        task_api.set_task(finished_task(task_id))
+        await watch(bot, task_id, chat_id)
+    telegram.latency = 0.3
+
+    started = time.monotonic()
+    await bot.services.poller.run_cycle()
+    elapsed = time.monotonic() - started
+
+    assert {call.chat_id for call in telegram.sent("sendPhoto")} == set(chats)
+    assert await bot.services.store.count_open() == 0
+    # One chat after another, the 6 photos would take at least 6 × 0.3 s.
+    assert elapsed < 3 * 0.3

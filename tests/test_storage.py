@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 import pytest
@@ -284,3 +285,42 @@ async def test_upgrade_from_version_2_keeps_watches(tmp_path):
 
     assert version == 3
     assert [(watch.task_id, watch.language) for watch in watches] == [(ID_A, None)]
+
+
+async def test_concurrent_adds_all_stored(store):
+    chats = range(-3000, -3020, -1)
+    task_ids = {chat: [f"cccccccc-0000-4000-8000-{-chat:06d}{n:06d}" for n in range(5)] for chat in chats}
+
+    results = await asyncio.gather(
+        *(add(store, chat, *task_ids[chat]) for chat in chats),
+        store.migrate_chat(-2999, -1002999),
+        return_exceptions=True,
+    )
+
+    errors = [result for result in results if isinstance(result, BaseException)]
+    assert errors == []
+    for chat, result in zip(chats, results, strict=False):
+        assert result.added == task_ids[chat]
+    assert await store.count_open() == 100
+
+
+async def test_open_watches_of_tasks_in_added_order(store):
+    await add(store, CHAT, ID_B)
+    await add(store, OTHER_CHAT, ID_A, ID_C)
+    await store.remove_watches(OTHER_CHAT, [ID_C])
+
+    watches = await store.open_watches_of_tasks([ID_A, ID_B, ID_C])
+
+    assert [(watch.chat_id, watch.task_id) for watch in watches] == [(CHAT, ID_B), (OTHER_CHAT, ID_A)]
+
+
+async def test_close_tasks_of_chat_in_every_topic(store):
+    await add(store, CHAT, ID_A, thread_id=7)
+    await add(store, CHAT, ID_A, ID_B)
+    await add(store, OTHER_CHAT, ID_A)
+
+    closed = await store.close_tasks_of_chat(CHAT, {ID_A: storage.SUCCEEDED, ID_B: storage.FAILED}, 200.0)
+
+    assert closed == 3
+    assert await store.count_open(CHAT) == 0
+    assert await store.count_open(OTHER_CHAT) == 1

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from bot.deliver import CHAT_ACTION_DELAY_SECONDS
 from tests.conftest import SAMPLE_IMAGE_PATH
 from tests.fakes.images import jpeg_bytes, png_bytes
 from tests.fakes.task_api import SAMPLES_DIR, ScriptedResponse
@@ -18,6 +19,8 @@ from tests.harness import started_bot
 SUCCEEDED_ID = "4d320ead-4af4-4a55-8f3e-f2afebdf4fd0"
 UNKNOWN_ID = "11111111-2222-4333-8444-555555555555"
 SAMPLE_IMAGE_URL = f"https://platform.cdn.acedata.cloud/{SAMPLE_IMAGE_PATH}"
+# A task API this slow keeps a command busy past the delay before its chat action.
+SLOW_API_SECONDS = CHAT_ACTION_DELAY_SECONDS + 0.3
 
 
 def task_payload(task_id: str, image_urls: list[str], prompt: str = "three cats") -> dict:
@@ -157,13 +160,25 @@ async def test_two_ids_point_to_batch(bot, telegram, task_api):
 
 async def test_chat_action_sending_photo(bot, telegram, task_api):
     task_api.add_sample("task-succeeded.json")
+    task_api.latency = SLOW_API_SECONDS
+
+    update_id = await bot.command(f"/task {SUCCEEDED_ID}")
+
+    [action] = telegram.sent("sendChatAction")
+    [photo] = telegram.sent("sendPhoto")
+    assert action.chat_id == ALICE
+    assert action.params["action"] == "upload_photo"
+    assert action.at <= photo.at
+    assert action.at - telegram.update_delivered_at[update_id] >= CHAT_ACTION_DELAY_SECONDS
+
+
+async def test_fast_reply_sends_no_chat_action(bot, telegram, task_api):
+    task_api.add_sample("task-succeeded.json")
 
     await bot.command(f"/task {SUCCEEDED_ID}")
 
-    [action] = telegram.sent("sendChatAction")
-    assert action.chat_id == ALICE
-    assert action.params["action"] == "upload_photo"
-    assert action.at <= telegram.sent("sendPhoto")[0].at
+    assert len(telegram.sent("sendPhoto")) == 1
+    assert telegram.sent("sendChatAction", ok=None) == []
 
 
 async def test_group_command_with_bot_suffix(bot, telegram, task_api):
@@ -188,6 +203,7 @@ async def test_command_for_other_bot_ignored(bot, telegram, task_api):
 async def test_forum_topic_reply_in_topic(bot, telegram, task_api):
     task_api.add_sample("task-succeeded.json")
     forum = supergroup_chat(-1009876543210, forum=True)
+    task_api.latency = SLOW_API_SECONDS
 
     await bot.command(f"/task {SUCCEEDED_ID}", chat=forum, thread_id=42)
     await bot.command(f"/task {UNKNOWN_ID}", chat=forum, thread_id=42)
@@ -269,6 +285,8 @@ async def test_slow_api_explained(bot, telegram, task_api):
 
 
 async def test_chat_action_never_follows_reply(bot, telegram, task_api):
+    task_api.latency = SLOW_API_SECONDS
+
     await bot.command(f"/task {UNKNOWN_ID}")
     await bot.command(f"/batch {UNKNOWN_ID} nope")
 

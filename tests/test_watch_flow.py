@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -507,3 +508,25 @@ async def test_first_poll_runs_at_start(telegram, task_api, tmp_path):
         [photo] = await telegram.wait_for_calls("sendPhoto", chat_id=GROUP["id"])
 
     assert TASK_ID in photo.caption
+
+
+async def test_concurrent_watch_commands_all_stored(bot, telegram, task_api):
+    chats = [group_chat(-8000 - n) for n in range(10)] + [private_chat(8000 + n) for n in range(10)]
+    update_ids = []
+    for position, chat in enumerate(chats):
+        ids = [f"ffffffff-0000-4000-8000-{position:06d}{n:06d}" for n in range(5)]
+        for task_id in ids:
+            task_api.set_task(running_task(task_id))
+        text = "/watch " + " ".join(ids)
+        update = {"message": message(text, chat=chat, from_user=9000 + position)}
+        update_ids.append(await telegram.push_update(update))
+
+    async with asyncio.timeout(20):
+        for update_id in update_ids:
+            await bot.processor.handled[update_id].wait()
+    await bot.services.poller.wait_for_requested()
+
+    assert await bot.services.store.count_open() == 100
+    for chat in chats:
+        [reply] = texts_to(telegram, chat["id"])
+        assert reply.startswith("👀 Now watching 5 tasks")

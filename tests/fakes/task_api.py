@@ -40,6 +40,8 @@ class ApiCall:
     at: float
     path: str = TASKS_PATH
     payload: Any = None
+    # time.monotonic() when the fake had its response ready, latency included.
+    responded_at: float | None = None
 
 
 @dataclass
@@ -155,6 +157,12 @@ class FakeTaskApi:
             self.calls.append(call)
             self._changed.notify_all()
 
+        response = await self._respond_to_tasks(call)
+        call.responded_at = time.monotonic()
+        return response
+
+    async def _respond_to_tasks(self, call: ApiCall) -> web.Response:
+        action, ids, authorization, payload = call.action, call.ids, call.authorization, call.payload
         if self.latency:
             await asyncio.sleep(self.latency)
 
@@ -171,7 +179,7 @@ class FakeTaskApi:
         if authorization != f"Bearer {self.token}":
             return _error(401, "invalid_token", "The token is invalid.")
 
-        if request.path == IMAGES_PATH:
+        if call.path == IMAGES_PATH:
             return self._start_task(payload)
         if action == "retrieve":
             return self._retrieve(ids[0] if ids else "")

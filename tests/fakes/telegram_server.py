@@ -213,6 +213,10 @@ class FakeTelegram:
         self.command_menus: dict[tuple[str, str], list[dict[str, str]]] = {}
         # The text and inline keyboard of each text message sent, by chat id and message id.
         self.messages: dict[tuple[Any, int], dict[str, Any]] = {}
+        # Seconds added before each response other than getUpdates, as a network round trip.
+        self.latency = 0.0
+        # time.monotonic() when getUpdates first returned each update, by update_id.
+        self.update_delivered_at: dict[int, float] = {}
 
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -331,6 +335,11 @@ class FakeTelegram:
             timeout=timeout,
         )
 
+    def reset_flood_limits(self) -> None:
+        """Forget earlier sends and the count of 429s, as after a quiet minute on Telegram."""
+        self._limiter = _ChatLimiter()
+        self.rate_limit_hits = 0
+
     def add_fault(self, fault: Fault) -> None:
         self.faults.append(fault)
 
@@ -365,6 +374,9 @@ class FakeTelegram:
                 await self._record(call)
                 return _error_response(fault.error_code, fault.description, fault.parameters)
             result = await self._get_updates(params)
+            delivered_at = time.monotonic()
+            for update in result:
+                self.update_delivered_at.setdefault(update["update_id"], delivered_at)
             return web.json_response({"ok": True, "result": result})
 
         stall = _take_scripted(self.stalls, call)
@@ -392,6 +404,8 @@ class FakeTelegram:
 
         if stall is not None:
             await self._hold(stall.seconds)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         return response
 
     async def _hold(self, seconds: float) -> None:
