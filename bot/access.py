@@ -71,6 +71,13 @@ class AccessGate:
             if is_command and message is not None and chat_id is not None:
                 t = await translator_for(services_of(context), chat_id, user)
                 await self._refuse(message, chat_id, user_id, t, context)
+            elif update.callback_query is not None:
+                # A button sent before the allow-list changed. Every press needs an answer.
+                logger.info("Refused a button press in chat %s from user %s", chat_id, user_id)
+                t = await translator_for(services_of(context), chat_id, user)
+                await _answer_press(
+                    update.callback_query, t.gettext("This bot no longer serves this chat.")
+                )
             raise ApplicationHandlerStop
 
         if is_command and user_id is not None and message is not None:
@@ -132,18 +139,23 @@ class AccessGate:
         await _reply(message, text.format(count=self._rate.amount, seconds=wait_seconds), context)
 
     async def _slow_down_press(self, press: CallbackQuery, user_id: int, t: Translator) -> None:
-        # Every press needs answerCallbackQuery, because the client shows a spinner until then.
         reset_at = self._limiter.get_window_stats(self._rate, "commands", str(user_id)).reset_time
         wait_seconds = max(1, round(reset_at - time.time()))
         logger.debug("User %s is over the command rate limit with a button press", user_id)
-        try:
-            await press.answer(
-                t.gettext("⏳ Too many requests. Try again in {seconds} s.").format(
-                    seconds=wait_seconds
-                )
-            )
-        except TelegramError as error:
-            logger.debug("answerCallbackQuery for user %s failed: %s", user_id, error)
+        await _answer_press(
+            press,
+            t.gettext("⏳ Too many requests. Try again in {seconds} s.").format(
+                seconds=wait_seconds
+            ),
+        )
+
+
+async def _answer_press(press: CallbackQuery, text: str) -> None:
+    # Every press needs answerCallbackQuery, because the client shows a spinner until then.
+    try:
+        await press.answer(text)
+    except TelegramError as error:
+        logger.debug("answerCallbackQuery for user %s failed: %s", press.from_user.id, error)
 
 
 async def _reply(message: Message, text: str, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -171,8 +171,13 @@ async def stop_watching_button(update: Update, context: ContextTypes.DEFAULT_TYP
     logger.info("Chat %s: Stop watching removed %d watches", chat_id, len(removed))
     await query.answer(stopped_watching_notice(t, len(removed)))
 
+    # Edited by its ids, because CallbackQuery.edit_message_reply_markup raises TypeError for
+    # an InaccessibleMessage (date 0). python-telegram-bot 22.8 parses one as a Message, but
+    # the type allows either. Telegram rejects the edit with BadRequest if the message is gone.
     try:
-        await query.edit_message_reply_markup(reply_markup=remaining_buttons)
+        await context.bot.edit_message_reply_markup(
+            chat_id=chat_id, message_id=message.message_id, reply_markup=remaining_buttons
+        )
     except BadRequest as error:
         # The button may already be gone, such as after a second press.
         logger.debug("Removing the button in chat %s failed: %s", chat_id, error)

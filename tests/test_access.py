@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes.telegram_html import parse_html
-from tests.fakes.updates import ALICE, BOB, group_chat, message, private_chat
+from tests.fakes.updates import ALICE, BOB, group_chat, message, private_chat, user
 
 TASK_ID = "4d320ead-4af4-4a55-8f3e-f2afebdf4fd0"
 OTHER_ID = "11111111-2222-4333-8444-555555555555"
@@ -59,6 +59,29 @@ async def test_refused_chat_plain_text_ignored(bot, telegram, task_api):
 
     assert telegram.sent("sendMessage") == []
     assert task_api.calls == []
+
+
+@pytest.mark.bot_settings(allowed_chat_ids=frozenset({TEAM["id"]}))
+async def test_refused_chat_button_press_answered(bot, telegram, task_api):
+    stranger_group = group_chat(-4999)
+    old_reply = message(f"Task {TASK_ID} is still running.", chat=stranger_group, message_id=12)
+
+    await bot.send(
+        {
+            "callback_query": {
+                "id": "press-1",
+                "from": user(BOB),
+                "chat_instance": "instance",
+                "data": f"refresh:t:{TASK_ID}",
+                "message": old_reply,
+            }
+        }
+    )
+
+    [answer] = telegram.sent("answerCallbackQuery")
+    assert answer.params["text"] == "This bot no longer serves this chat."
+    assert task_api.calls == []
+    assert telegram.sent("editMessageText") == []
 
 
 @pytest.mark.bot_settings(user_commands_per_minute=3)

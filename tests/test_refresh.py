@@ -183,6 +183,20 @@ async def test_stop_watching_keeps_refresh(bot, telegram, task_api):
     assert len(telegram.sent("sendPhoto")) == 1
 
 
+async def test_stop_watching_on_inaccessible_message(bot, telegram, task_api):
+    reply = await running_message(bot, telegram, task_api)
+    # Telegram sends an old or deleted message as an InaccessibleMessage: chat, id and date 0.
+    inaccessible = {"chat": reply["chat"], "message_id": reply["message_id"], "date": 0}
+
+    await bot.send(press(f"unwatch:t:{TASK_ID}", inaccessible))
+
+    assert await bot.services.store.count_open(ALICE) == 0
+    assert answers(telegram) == ["Stopped watching 1 task."]
+    [markup_edit] = telegram.sent("editMessageReplyMarkup")
+    assert markup_edit.params["message_id"] == reply["message_id"]
+    assert keyboard_texts(markup_edit) == ["Refresh"]
+
+
 async def test_refresh_running_after_stop_shows_refresh_only(bot, telegram, task_api):
     reply = await running_message(bot, telegram, task_api)
     await bot.send(press(f"unwatch:t:{TASK_ID}", reply))
