@@ -42,7 +42,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--size", choices=sorted(CONFIGS), default="small",
-        help="the configuration: smoke (about 10 s), small (under a minute, the default) or "
+        help="the configuration: smoke (about 10 s), small (about a minute, the default) or "
         "large (100 000 watches, a 1000-task burst; about 10 minutes)",
     )
     parser.add_argument(

@@ -117,9 +117,11 @@ async def _answer_task(
     if given == 0:
         await services.delivery.send_text(destination, task_usage_text(t), reply_to=reply_to)
         return
-    if given > 1:
+    # Two or more ids point to /batch. One id beside a word that is not an id, such as
+    # "/task <id> please", gets the invalid-id reply, which names the word to fix.
+    if len(parsed.valid) > 1:
         await services.delivery.send_text(
-            destination, task_too_many_ids_text(t, given), reply_to=reply_to
+            destination, task_too_many_ids_text(t, len(parsed.valid)), reply_to=reply_to
         )
         return
     if parsed.invalid:

@@ -46,9 +46,11 @@ def watch_added_text(
     if added:
         lines.append(
             t.ngettext(
-                "👀 Now watching {count} task: the images will be sent here when it finishes.",
-                "👀 Now watching {count} tasks: the images will be sent here when each "
-                "finishes.",
+                # /watch stores a watch without looking the task up, so the task may be done.
+                "👀 Now watching {count} task: its images will be sent here when it is done, "
+                "at once if it already is.",
+                "👀 Now watching {count} tasks: the images of each will be sent here when it "
+                "is done, at once if it already is.",
                 len(added),
             ).format(count=len(added))
         )

@@ -158,6 +158,15 @@ async def test_two_ids_point_to_batch(bot, telegram, task_api):
     assert task_api.calls == []
 
 
+async def test_id_and_word_names_word(bot, telegram, task_api):
+    await bot.command(f"/task {SUCCEEDED_ID} please")
+
+    [text] = texts_to(telegram, ALICE)
+    assert text.startswith("⚠️ please is not a valid task id.")
+    assert "/batch" not in text
+    assert task_api.calls == []
+
+
 async def test_chat_action_sending_photo(bot, telegram, task_api):
     task_api.add_sample("task-succeeded.json")
     task_api.latency = SLOW_API_SECONDS

@@ -124,6 +124,8 @@ async def test_watch_finished_task_delivered_at_once(bot, telegram, task_api):
     assert len(album.params["media"]) == 2
     [reply] = texts_to(telegram, ALICE)
     assert reply.startswith("👀 Now watching 1 task")
+    # The reply comes before any lookup, so it must also fit a task that is already done.
+    assert reply.splitlines()[0].endswith("at once if it already is.")
 
 
 async def test_two_chats_one_task_each_once(bot, telegram, task_api):
