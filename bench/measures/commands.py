@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from bench.bare_bot import running_bare_bot
 from bench.bot import BenchBot, bench_settings, running_bot
 from bench.context import BenchContext
 from bench.results import Figure, Section, format_value, median
@@ -52,11 +53,20 @@ async def run(context: BenchContext) -> Section:
                 overheads[command.name].append(overhead)
                 await asyncio.sleep(_PAUSE_SECONDS)
 
+    # The same /task sent to a bare python-telegram-bot bot, which measures the stack's floor.
+    bare_overheads: list[float] = []
+    async with running_bare_bot(context.fakes.urls) as bare_bot:
+        for _ in range(config.command_repeats):
+            overhead = await _overhead_ms(context, bare_bot, commands[0].text, next(chat_numbers))
+            bare_overheads.append(overhead)
+            await asyncio.sleep(_PAUSE_SECONDS)
+
     figures = [
         Figure(f"{command.name} median overhead", median(overheads[command.name]), "ms",
                command.target_ms)
         for command in commands
     ]
+    bare_median = median(bare_overheads)
     return Section(
         number=4,
         title="Command overhead",
@@ -69,6 +79,9 @@ async def run(context: BenchContext) -> Section:
              f"{median(overheads[command.name]):.2f}", f"{max(overheads[command.name]):.2f}",
              f"{command.target_ms:g}"]
             for command in commands
+        ] + [
+            [f"{commands[0].name}, bare python-telegram-bot bot", f"{len(bare_overheads)}",
+             f"{bare_median:.2f}", f"{max(bare_overheads):.2f}", "none"],
         ],
         notes=[
             f"Overhead is the time from getUpdates returning the command to the first message "
@@ -79,9 +92,15 @@ async def run(context: BenchContext) -> Section:
             f"{_PAUSE_SECONDS:g} s after the previous reply. The /batch names "
             f"{config.batch_ids // 2} finished tasks and {config.batch_ids - config.batch_ids // 2} "
             f"running ones, which it starts watching.",
+            f"The bare bot (bench/bare_bot.py) answers the same /task with the same two "
+            f"requests, one task API call with httpx and one sendPhoto by URL, and nothing "
+            f"else: no access check, rate limiter, SQLite, translation or fallbacks. Its "
+            f"overhead is the floor that python-telegram-bot, httpx and the loopback fakes set "
+            f"on this machine. The real bot's /task adds "
+            f"{median(overheads[commands[0].name]) - bare_median:.2f} ms to it.",
         ],
         summary_extra=f"{figures[1].label} {figures[1].value:.2f} ms, "
-        f"{figures[1].describe_ratio()}",
+        f"{figures[1].describe_ratio()}; bare python-telegram-bot /task {bare_median:.2f} ms",
     )
 
 
