@@ -16,6 +16,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.chat_languages import translator_for
 from bot.i18n import Translator
+from bot.presses import answer_press
 from bot.services import services_of
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class AccessGate:
         self._allowed_user_ids = allowed_user_ids
         self._rate = RateLimitItemPerMinute(commands_per_minute)
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self._refused: OrderedDict[tuple[int, int | None], None] = OrderedDict()
+        self._rejected: OrderedDict[tuple[int, int | None], None] = OrderedDict()
         self._warned_until: OrderedDict[int, float] = OrderedDict()
 
     def allows(self, chat_id: int | None, user_id: int | None) -> bool:
@@ -70,12 +71,12 @@ class AccessGate:
         if not self.allows(chat_id, user_id):
             if is_command and message is not None and chat_id is not None:
                 t = await translator_for(services_of(context), chat_id, user)
-                await self._refuse(message, chat_id, user_id, t, context)
+                await self._reject(message, chat_id, user_id, t, context)
             elif update.callback_query is not None:
-                # A button sent before the allow-list changed. Every press needs an answer.
+                # A button sent before the allow-list changed.
                 logger.info("Refused a button press in chat %s from user %s", chat_id, user_id)
                 t = await translator_for(services_of(context), chat_id, user)
-                await _answer_press(
+                await answer_press(
                     update.callback_query, t.gettext("This bot no longer serves this chat.")
                 )
             raise ApplicationHandlerStop
@@ -94,7 +95,7 @@ class AccessGate:
                 await self._slow_down_press(press, user_id, t)
                 raise ApplicationHandlerStop
 
-    async def _refuse(
+    async def _reject(
         self,
         message: Message,
         chat_id: int,
@@ -103,9 +104,9 @@ class AccessGate:
         context: ContextTypes.DEFAULT_TYPE,
     ) -> None:
         key = (chat_id, user_id if self._allowed_user_ids else None)
-        if key in self._refused:
+        if key in self._rejected:
             return
-        _remember(self._refused, key, None)
+        _remember(self._rejected, key, None)
 
         logger.info("Refused chat %s, user %s: not in ALLOWED_CHAT_IDS or ALLOWED_USER_IDS", chat_id, user_id)
         if self._allowed_user_ids and user_id is not None:
@@ -142,20 +143,12 @@ class AccessGate:
         reset_at = self._limiter.get_window_stats(self._rate, "commands", str(user_id)).reset_time
         wait_seconds = max(1, round(reset_at - time.time()))
         logger.debug("User %s is over the command rate limit with a button press", user_id)
-        await _answer_press(
+        await answer_press(
             press,
             t.gettext("⏳ Too many requests. Try again in {seconds} s.").format(
                 seconds=wait_seconds
             ),
         )
-
-
-async def _answer_press(press: CallbackQuery, text: str) -> None:
-    # Every press needs answerCallbackQuery, because the client shows a spinner until then.
-    try:
-        await press.answer(text)
-    except TelegramError as error:
-        logger.debug("answerCallbackQuery for user %s failed: %s", press.from_user.id, error)
 
 
 async def _reply(message: Message, text: str, context: ContextTypes.DEFAULT_TYPE) -> None:

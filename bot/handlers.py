@@ -11,7 +11,6 @@ from telegram.ext import ContextTypes
 from bot.api_errors import TaskApiError
 from bot.chat_languages import translator_for
 from bot.deliver import Destination
-from bot.i18n import Translator
 from bot.ids import ParsedIds, parse_task_ids
 from bot.render import (
     batch_too_many_ids_text,
@@ -112,9 +111,8 @@ async def _answer_task(
     t = await translator_for(services, message.chat_id, message.from_user)
     destination = destination_of(message)
     reply_to = message.message_id
-    given = len(parsed.valid) + len(parsed.invalid)
 
-    if given == 0:
+    if not parsed.valid and not parsed.invalid:
         await services.delivery.send_text(destination, task_usage_text(t), reply_to=reply_to)
         return
     # Two or more ids point to /batch. One id beside a word that is not an id, such as

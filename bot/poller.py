@@ -277,15 +277,16 @@ class Poller:
         poll cycle and check_now that meet on a task send each notification once: the second
         finds the watches closed.
         """
-        async with self.locked_tasks(sorted(finished)):
+        async with self.locked_tasks(list(finished)):
             await self._notify_open_watches(finished, now)
 
     @contextlib.asynccontextmanager
     async def locked_tasks(self, task_ids: list[str]) -> AsyncIterator[None]:
         """Hold the notification lock of each task, for code that sends a task's result
-        outside a poll cycle. Locks are taken in sorted order, so two holders never wait on
-        each other."""
-        task_ids = sorted(task_ids)
+        outside a poll cycle. Locks are taken in sorted order, so two holders cannot deadlock.
+        """
+        # asyncio.Lock is not reentrant, so a repeated id would wait on itself.
+        task_ids = sorted(set(task_ids))
         locks = []
         for task_id in task_ids:
             lock, users = self._task_locks.get(task_id, (asyncio.Lock(), 0))

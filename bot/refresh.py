@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 
-from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, MaybeInaccessibleMessage, Update
+from telegram import Bot, InlineKeyboardMarkup, MaybeInaccessibleMessage, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
@@ -15,9 +15,10 @@ from bot import storage
 from bot.api_errors import TaskApiError
 from bot.chat_languages import translator_for
 from bot.deliver import Destination
-from bot.html_text import cut_plain, plain_text
+from bot.html_text import plain_text
 from bot.i18n import Translator
 from bot.ids import normalize_task_id
+from bot.presses import answer_press
 from bot.render import (
     api_error_text,
     failed_text,
@@ -34,9 +35,6 @@ from bot.watch_texts import watching_text
 from bot.watching import REFRESH_TASK_PREFIX, task_buttons
 
 logger = logging.getLogger(__name__)
-
-# The maximum length of the notice text of answerCallbackQuery.
-_MAX_NOTICE_LENGTH = 200
 
 
 async def refresh_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -57,19 +55,19 @@ async def refresh_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     t = await translator_for(services, destination.chat_id, query.from_user)
     task_id = normalize_task_id(query.data.removeprefix(REFRESH_TASK_PREFIX))
     if task_id is None:
-        await _answer(query, t.gettext("This button is no longer valid."))
+        await answer_press(query, t.gettext("This button is no longer valid."))
         return
 
     try:
         task = await services.tasks.retrieve(task_id)
     except TaskApiError as error:
         logger.info("Refresh of task %s in chat %s failed: %s", task_id, destination.chat_id, error)
-        await _answer(query, plain_text(api_error_text(t, error)))
+        await answer_press(query, plain_text(api_error_text(t, error)))
         return
 
     watch = await services.store.find_watch(destination.chat_id, destination.thread_id, task_id)
     sent_earlier = _result_sent(watch)
-    await _answer(query, refresh_notice(t, task, sent_earlier=sent_earlier))
+    await answer_press(query, refresh_notice(t, task, sent_earlier=sent_earlier))
     if task is None:
         return
 
@@ -121,13 +119,6 @@ def _final_text(t: Translator, task: Task, *, sent_earlier: bool) -> str:
         return no_images_text(t, task)
     return refreshed_finished_text(t, task, sent_earlier=sent_earlier)
 
-
-async def _answer(query: CallbackQuery, text: str) -> None:
-    try:
-        await query.answer(cut_plain(text, _MAX_NOTICE_LENGTH))
-    except BadRequest as error:
-        # Telegram rejects answerCallbackQuery for an old press, but the press did its work.
-        logger.debug("answerCallbackQuery failed: %s", error)
 
 
 async def _edit(

@@ -457,8 +457,8 @@ class WatchStore:
     # Daily creation caps --------------------------------------------------------------------------
 
     async def reserve_images(self, user_id: int, day: str, count: int, limit: int) -> int | None:
-        """Count `count` more images for the user on `day` (YYYY-MM-DD) unless that passes
-        `limit`; return the images used that day afterwards, or None when over the limit."""
+        """Add `count` images to the user's usage on `day` (YYYY-MM-DD), unless the total
+        would exceed `limit`. Return the day's total afterwards, or None when over the limit."""
         async with self._transaction():
             used = await self._scalar(
                 "SELECT images FROM creation_usage WHERE user_id = ? AND day = ?", (user_id, day)
@@ -493,7 +493,7 @@ class WatchStore:
     async def chat_language(self, chat_id: int) -> str | None:
         """Return the language code the chat chose with /lang, or None when it chose none.
 
-        Every command reads it, so answers are kept in memory. That is safe because only this
+        Every command reads it, so results are cached in memory. That is safe because only this
         process writes the database, which its lock file ensures.
         """
         if chat_id in self._chat_languages:

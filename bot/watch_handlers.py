@@ -14,6 +14,7 @@ from bot.chat_admins import is_chat_admin
 from bot.chat_languages import translator_for
 from bot.handlers import command_argument, destination_of
 from bot.ids import parse_task_ids
+from bot.presses import answer_press
 from bot.render import MAX_INVALID_SHOWN, batch_too_many_ids_text, invalid_id_text
 from bot.services import services_of
 from bot.watch_texts import (
@@ -154,7 +155,7 @@ async def stop_watching_button(update: Update, context: ContextTypes.DEFAULT_TYP
     chat_id = message.chat.id if message is not None and hasattr(message, "chat") else None
     t = await translator_for(services, chat_id, query.from_user)
     if message is None or chat_id is None:
-        await query.answer(t.gettext("This message is too old to change."))
+        await answer_press(query, t.gettext("This message is too old to change."))
         return
 
     remaining_buttons = None
@@ -169,7 +170,7 @@ async def stop_watching_button(update: Update, context: ContextTypes.DEFAULT_TYP
         )
 
     logger.info("Chat %s: Stop watching removed %d watches", chat_id, len(removed))
-    await query.answer(stopped_watching_notice(t, len(removed)))
+    await answer_press(query, stopped_watching_notice(t, len(removed)))
 
     # Edited by its ids, because CallbackQuery.edit_message_reply_markup raises TypeError for
     # an InaccessibleMessage (date 0). python-telegram-bot 22.8 parses one as a Message, but

@@ -278,15 +278,15 @@ async def test_short_retry_after_waited(http, task_api):
     assert second.at - first.at >= 0.2
 
 
-def most_calls_at_once(task_api: FakeTaskApi) -> int:
+def max_calls_at_once(task_api: FakeTaskApi) -> int:
     """Return the largest number of calls the fake was working on at the same moment."""
     events = [(call.at, 1) for call in task_api.calls]
     events += [(call.responded_at, -1) for call in task_api.calls if call.responded_at]
-    running = most = 0
+    running = max_running = 0
     for _, change in sorted(events):
         running += change
-        most = max(most, running)
-    return most
+        max_running = max(max_running, running)
+    return max_running
 
 
 async def test_batches_run_concurrently_in_order(http, task_api):
@@ -304,7 +304,7 @@ async def test_batches_run_concurrently_in_order(http, task_api):
 
     assert chunks == [ids[start : start + 2] for start in range(0, 12, 2)]
     assert len(task_api.calls) == 6
-    assert most_calls_at_once(task_api) == 3
+    assert max_calls_at_once(task_api) == 3
 
 
 async def test_failed_batch_cancels_the_rest(http, task_api):

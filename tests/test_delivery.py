@@ -7,7 +7,7 @@ import logging
 
 import pytest
 from PIL import Image
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
+from telegram.error import BadRequest, ChatMigrated, Forbidden
 
 from bot.deliver import Destination, ImageOutcome
 from bot.html_text import utf16_length

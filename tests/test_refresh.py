@@ -13,6 +13,7 @@ from bot.i18n import translator
 from bot.limits import MAX_CALLBACK_DATA_BYTES
 from bot.watching import STOP_MESSAGE_PREFIX, stop_watching_markup, task_buttons
 from tests.fakes.task_api import ScriptedResponse
+from tests.fakes.telegram_server import Fault
 from tests.fakes.telegram_html import parse_html
 from tests.fakes.updates import ALICE, BOB, supergroup_chat, user
 from tests.test_watch_flow import failed_task, finished_task, running_task
@@ -194,6 +195,20 @@ async def test_stop_watching_on_inaccessible_message(bot, telegram, task_api):
     assert answers(telegram) == ["Stopped watching 1 task."]
     [markup_edit] = telegram.sent("editMessageReplyMarkup")
     assert markup_edit.params["message_id"] == reply["message_id"]
+    assert keyboard_texts(markup_edit) == ["Refresh"]
+
+
+async def test_stop_watching_old_press_still_edits(bot, telegram, task_api):
+    reply = await running_message(bot, telegram, task_api)
+    telegram.add_fault(
+        Fault("answerCallbackQuery", 400, "Bad Request: query is too old and response timeout expired")
+    )
+
+    await bot.send(press(f"unwatch:t:{TASK_ID}", reply))
+
+    assert await bot.services.store.count_open(ALICE) == 0
+    assert telegram.sent("answerCallbackQuery") == []
+    [markup_edit] = telegram.sent("editMessageReplyMarkup")
     assert keyboard_texts(markup_edit) == ["Refresh"]
 
 

@@ -1,4 +1,4 @@
-"""Starting the fakes' HTTP servers on 127.0.0.1, and finding a port nobody listens on."""
+"""Starting the fakes' HTTP servers on 127.0.0.1, and finding a port with no listener."""
 
 from __future__ import annotations
 

@@ -458,7 +458,7 @@ class FakeTelegram:
 
         result = await handler(call)
         if fault is not None and fault.deliver:
-            # Telegram acted on the request, but the answer never reached the bot.
+            # Telegram acted on the request, but its response never reached the bot.
             raise BotApiError(fault.error_code, fault.description, fault.parameters)
         return result
 
